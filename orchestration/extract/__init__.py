@@ -1,0 +1,1 @@
+"""Turn one raw report file into an `Extraction` (see `model.py`)."""
