@@ -1,1 +1,54 @@
-"""Turn one raw report file into an `Extraction` (see `model.py`)."""
+"""Turn one raw report file into an `Extraction` (see `model.py`).
+
+read (format reader) → identify (title, organization, region, year) →
+detect template → parse tables → narrative figures.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from .identity import identify
+from .model import Extraction, IngestError, Issue
+from .readers import read_document
+from .tables import detect_template, parse_tables
+
+__all__ = ["extract_file", "extract_bytes", "IngestError"]
+
+
+def extract_bytes(data: bytes, source_path: str) -> Extraction:
+    doc = read_document(data, source_path)
+    if not any(any(c.strip() for c in r.cells) for r in doc.rows):
+        raise IngestError("read", "no text layer; OCR needed" if doc.source_format == "pdf" else "no text")
+    ident, issues = identify(doc.rows)
+    template = detect_template(doc.rows)
+    cells = []
+    if template is None:
+        if ident.report_year is None and ident.organization is None:
+            raise IngestError("identify", "not a government information disclosure annual report (no title, no statistics table)")
+        issues.append(Issue("table", "no statistics table found"))
+    else:
+        cells, table_issues = parse_tables(doc.rows, template)
+        issues += table_issues
+    return Extraction(
+        source_path=source_path,
+        source_sha256=hashlib.sha256(data).hexdigest(),
+        source_format=doc.source_format,
+        template=template,
+        identity=ident,
+        cells=cells,
+        issues=issues,
+        page_count=doc.page_count,
+        line_count=doc.line_count,
+    )
+
+
+def extract_file(path: Path, raw_root: Path) -> Extraction:
+    """Extract one file; `source_path` is its path relative to the raw folder."""
+    rel = path.resolve().relative_to(raw_root.resolve()).as_posix()
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise IngestError("read", f"cannot read file: {e.strerror or e}") from e
+    return extract_bytes(data, rel)

@@ -38,6 +38,7 @@ class Document:
     source_format: str  # text | pdf | docx | html
     rows: list[Row]
     page_count: int | None = None
+    line_count: int | None = None
 
 
 @dataclass

@@ -1,0 +1,115 @@
+"""Normalising labels as printed so that variants of one label compare equal.
+
+Publishers write the same label with full- or half-width brackets and digits,
+with numbering in several styles (`1.` `1、` `（一）` `(一)` `一、` `其中：`),
+with long parenthetical notes, spaced-out characters, and Markdown/HTML
+remnants. `label_key` strips all of that; `numbering` reads the numbering so
+the table parsers can rebuild row hierarchies.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+_MARKUP = re.compile(r"</?[A-Za-z][^>]*>|\*\*|__|^#{1,6}\s*|&nbsp;", re.M)
+_SPACE = re.compile(r"\s+")
+_CN_NUM = "一二三四五六七八九十"
+# Numbering prefixes, applied repeatedly (a row may read "其中：1.…").
+_NUMBERING = re.compile(
+    rf"^(?:"
+    rf"其中[:]?"  # 其中：
+    rf"|\(([{_CN_NUM}]+)\)[、.]?"  # (一)
+    rf"|([{_CN_NUM}]+)[、.]"  # 一、
+    rf"|(\d{{1,2}})(?:[、.](?!\d)|\))"  # 1.  1、  1)
+    rf"|第[{_CN_NUM}\d]+[项部分章条]"  # 第一部分
+    rf")"
+)
+_PAREN_NOTE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|<[^<>]*>|〔[^〔〕]*〕")
+_EDGE_PUNCT = re.compile(r"^[:;,.、\s\-—|]+|[:;,.、\s\-—|]+$")
+
+
+def clean(text: str) -> str:
+    """Canonical form of printed text: NFKC, no markup, single spaces."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _MARKUP.sub("", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def squash(text: str) -> str:
+    """`clean` without any whitespace: spaced-out headers (统 计 指 标) read as words."""
+    return _SPACE.sub("", clean(text))
+
+
+def strip_numbering(key: str) -> str:
+    while True:
+        m = _NUMBERING.match(key)
+        if not m or m.end() == 0:
+            return key
+        key = key[m.end() :]
+
+
+def label_key(text: str) -> str:
+    """The matching key of a label: no numbering, notes, markup or spaces."""
+    key = strip_numbering(squash(text))
+    # Notes in brackets say how to count, never what is counted; nested notes
+    # collapse from the inside out.
+    prev = None
+    while prev != key:
+        prev, key = key, _PAREN_NOTE.sub("", key)
+    # An unclosed note (label wrapped mid-note) is cut at its bracket.
+    key = re.split(r"[(\[]", key, maxsplit=1)[0] if re.search(r"[(\[][^)\]]*$", key) else key
+    return _EDGE_PUNCT.sub("", key)
+
+
+@dataclass(frozen=True)
+class Numbering:
+    kind: str | None  # "chapter" 一、 | "paren" (一) | "arabic" 1. | "qizhong" 其中 | None
+    number: int | None
+
+
+def _cn_to_int(s: str) -> int:
+    if s == "十":
+        return 10
+    if s.startswith("十"):
+        return 10 + _CN_NUM.index(s[1]) + 1
+    if s.endswith("十"):
+        return (_CN_NUM.index(s[0]) + 1) * 10
+    if "十" in s:
+        a, b = s.split("十")
+        return (_CN_NUM.index(a) + 1) * 10 + _CN_NUM.index(b) + 1
+    return _CN_NUM.index(s) + 1
+
+
+def numbering(text: str) -> Numbering:
+    """The numbering a label starts with, e.g. 三、 → chapter 3, （六） → paren 6."""
+    key = squash(text)
+    m = _NUMBERING.match(key)
+    if not m:
+        return Numbering(None, None)
+    if m.group(1):
+        return Numbering("paren", _cn_to_int(m.group(1)))
+    if m.group(2):
+        return Numbering("chapter", _cn_to_int(m.group(2)))
+    if m.group(3):
+        return Numbering("arabic", int(m.group(3)))
+    if key.startswith("其中"):
+        return Numbering("qizhong", None)
+    return Numbering(None, None)
+
+
+def similarity(a: str, b: str) -> float:
+    """How alike two label keys are (0..1); 1 only for equal keys."""
+    if a == b:
+        return 1.0
+    if not a or not b:
+        return 0.0
+    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+def brackets_open(text: str) -> bool:
+    """True when a label was cut inside a bracketed note (it continues on the next line)."""
+    t = unicodedata.normalize("NFKC", text)
+    return t.count("(") > t.count(")") or t.count("[") > t.count("]")
