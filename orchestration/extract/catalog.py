@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from .labels import label_key, similarity
+from .labels import label_key, missing_chars, similarity
 
 CATALOG_PATH = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "indicators.csv"
 TEMPLATES = ("gov2008", "gov2019", "gov2021")
@@ -73,7 +73,7 @@ def assign(keys: list[str], candidates: list[tuple[str, object]], threshold: flo
             continue
         for j, (ck, _) in enumerate(candidates):
             s = similarity(k, ck)
-            if s >= threshold:
+            if s >= threshold and (s == 1.0 or missing_chars(ck, k) <= max(2, len(ck) // 5)):
                 scored.append((s, i, j))
     scored.sort(key=lambda t: (-t[0], t[1], t[2]))
     result: list[tuple[object | None, float]] = [(None, 0.0)] * len(keys)

@@ -109,6 +109,12 @@ def similarity(a: str, b: str) -> float:
     return SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
+def missing_chars(reference: str, found: str) -> int:
+    """How many characters of `reference` have no counterpart in `found`."""
+    blocks = SequenceMatcher(None, reference, found, autojunk=False).get_matching_blocks()
+    return len(reference) - sum(b.size for b in blocks)
+
+
 def brackets_open(text: str) -> bool:
     """True when a label was cut inside a bracketed note (it continues on the next line)."""
     t = unicodedata.normalize("NFKC", text)

@@ -18,6 +18,10 @@ _MARKERS = {
     "gov2019": ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量"),
 }
 
+# Words printed only in statistics tables: a PDF page showing one of them needs table extraction.
+TABLE_PAGE_HINTS = ("统计指标", "统计数", "信息内容", "申请人情况", "结果维持", "结果纠正", "尚未审结",
+                    "本年新收政府信息公开申请数量", "第二十条第")
+
 
 def detect_template(rows: list[Row]) -> str | None:
     text = "\n".join(squash(" ".join(r.cells)) for r in rows)
