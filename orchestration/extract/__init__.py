@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .identity import identify
 from .model import Extraction, IngestError, Issue
+from .narrative import extract_figures
 from .readers import read_document
 from .tables import detect_template, parse_tables
 
@@ -39,6 +40,7 @@ def extract_bytes(data: bytes, source_path: str) -> Extraction:
         identity=ident,
         cells=cells,
         issues=issues,
+        narrative=extract_figures(doc.rows, template),
         page_count=doc.page_count,
         line_count=doc.line_count,
     )
