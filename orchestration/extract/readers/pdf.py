@@ -1,17 +1,19 @@
-"""PDF reports: a fast text pass over every page, table extraction only where tables are.
+"""PDF reports: one pass with PDFium over every page; tables only where tables are.
 
-PDFium (pypdfium2, which pdfplumber itself ships with) reads the text layer of
-every page in C in a few milliseconds. Only pages that show a statistics table
-(template header words, or many ruling lines) go through pdfplumber's table
-finder, which is where the time goes. Ruled tables become tabular rows with
-merged cells left empty; text outside the tables stays in reading order; a
-table that continues on the next page is stitched to the previous one,
-including a row label split by the page break.
+PDFium (pypdfium2, which pdfplumber itself depends on) reads each page's text
+in C. Only pages that show a statistics table (template header words, or many
+ruling lines) get table extraction: first from PDFium's own ruling lines and
+character boxes through pdfplumber's table finder (`pdf_tables`), and, when a
+page has table words but no ruled table can be built that way, with
+pdfplumber proper (its word positions separate the cells of unruled tables).
+
+Ruled tables become tabular rows with merged cells left empty; text outside
+the tables keeps its reading order; a table continuing on the next page is
+stitched to the previous one, rejoining a row label split by the page break.
 """
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from io import BytesIO
 
 import pdfplumber
@@ -23,10 +25,13 @@ from ..model import Document, IngestError, Row
 from ..tables import TABLE_PAGE_HINTS
 from ..tables.common import is_noise
 from ..values import is_value_like
+from . import pdf_tables
 
 # A page drawn with at least this many path objects probably holds a ruled table.
 _MIN_RULING_PATHS = 12
 _LINE_TOLERANCE = 3  # points: words whose tops differ less sit on one line
+
+Placed = list[tuple[float, Row, int]]  # (top, row, table number or -1 for text)
 
 
 def _open(data: bytes) -> pdfium.PdfDocument:
@@ -53,45 +58,55 @@ def _has_images(page: pdfium.PdfPage) -> bool:
 
 
 def _cell_text(text: str | None) -> str:
-    # Wrapped cell text: CJK lines join without a space.
+    """Wrapped cell text on one line: CJK lines join without a space."""
     if not text:
         return ""
-    parts = [p.strip() for p in text.split("\n") if p.strip()]
     out = ""
-    for p in parts:
-        if out and out[-1].isascii() and out[-1].isalnum() and p[0].isascii() and p[0].isalnum():
+    for part in (p.strip() for p in text.split("\n")):
+        if not part:
+            continue
+        if out and out[-1].isascii() and out[-1].isalnum() and part[0].isascii() and part[0].isalnum():
             out += " "
-        out += p
+        out += part
     return out
 
 
-def _text_rows(lines: list[str], page_no: int, start: int) -> list[Row]:
-    return [
-        Row((ln.strip(),), f"page {page_no} line {start + k}", page=page_no)
-        for k, ln in enumerate(lines)
-        if ln.strip()
-    ]
+def _text_rows(text: str, page_no: int) -> list[Row]:
+    lines = [ln.strip() for ln in text.split("\n")]
+    return [Row((ln,), f"page {page_no} line {k}", page=page_no) for k, ln in enumerate(lines, 1) if ln]
 
 
-def _has_values(cells: tuple[str, ...]) -> bool:
-    return any(c and is_value_like(c) for c in cells[1:])
+def _table_row(cells, page_no: int, ti: int, ri: int) -> Row | None:
+    texts = tuple(_cell_text(c) for c in cells)
+    if not any(texts):
+        return None
+    return Row(texts, f"page {page_no} table {ti} row {ri}", page=page_no, tabular=True)
 
 
-def _label_only(cells: tuple[str, ...]) -> bool:
-    return any(c for c in cells) and not _has_values(cells)
+def _placed_fast(found, page_no: int) -> Placed:
+    tables, outside = found
+    out: Placed = []
+    for ti, (_bbox, rows) in enumerate(tables, start=1):
+        for ri, (top, cells) in enumerate(rows, start=1):
+            row = _table_row(cells, page_no, ti, ri)
+            if row is not None:
+                out.append((top, row, ti))
+    for k, (top, text) in enumerate(pdf_tables.text_lines(outside), start=1):
+        out.append((top, Row((text,), f"page {page_no} line {k}", page=page_no), -1))
+    out.sort(key=lambda t: t[0])
+    return out
 
 
-def _table_page_rows(page: pdfplumber.page.Page, page_no: int) -> list[tuple[float, Row, int]]:
-    """(top, row, table index) for a page with tables; text lines have index -1."""
+def _placed_pdfplumber(page: pdfplumber.page.Page, page_no: int) -> Placed:
     tables = [t for t in page.find_tables() if len(t.rows) >= 2 and len(t.columns) >= 2]
-    out: list[tuple[float, Row, int]] = []
     if not tables:
-        return [(top, row, -1) for top, row in _unruled_rows(page, page_no)]
+        return _unruled_rows(page, page_no)
+    out: Placed = []
     for ti, table in enumerate(tables, start=1):
         for ri, (cells, trow) in enumerate(zip(table.extract(), table.rows), start=1):
-            texts = tuple(_cell_text(c) for c in cells)
-            if any(texts):
-                out.append((trow.bbox[1], Row(texts, f"page {page_no} table {ti} row {ri}", page=page_no, tabular=True), ti))
+            row = _table_row(cells, page_no, ti, ri)
+            if row is not None:
+                out.append((trow.bbox[1], row, ti))
     boxes = [t.bbox for t in tables]
 
     def outside(obj) -> bool:
@@ -104,7 +119,7 @@ def _table_page_rows(page: pdfplumber.page.Page, page_no: int) -> list[tuple[flo
     return out
 
 
-def _unruled_rows(page: pdfplumber.page.Page, page_no: int) -> list[tuple[float, Row]]:
+def _unruled_rows(page: pdfplumber.page.Page, page_no: int) -> Placed:
     """Lines of a page whose table has no ruling: cells are separated by wide gaps."""
     words = page.extract_words(x_tolerance=1.5, y_tolerance=_LINE_TOLERANCE)
     lines: list[list[dict]] = []
@@ -113,15 +128,23 @@ def _unruled_rows(page: pdfplumber.page.Page, page_no: int) -> list[tuple[float,
             lines[-1].append(w)
         else:
             lines.append([w])
-    out = []
+    out: Placed = []
     for k, ws in enumerate(lines, start=1):
         ws.sort(key=lambda w: w["x0"])
         text = ws[0]["text"]
         for a, b in zip(ws, ws[1:]):
             size = (a["bottom"] - a["top"]) or 10
             text += ("  " if b["x0"] - a["x1"] > size else "") + b["text"]
-        out.append((ws[0]["top"], Row((" ".join(text.split()),), f"page {page_no} line {k}", page=page_no)))
+        out.append((ws[0]["top"], Row((" ".join(text.split()),), f"page {page_no} line {k}", page=page_no), -1))
     return out
+
+
+def _has_values(cells: tuple[str, ...]) -> bool:
+    return any(c and is_value_like(c) for c in cells[1:])
+
+
+def _label_only(cells: tuple[str, ...]) -> bool:
+    return any(c for c in cells) and not _has_values(cells)
 
 
 def _stitch(last: Row, first: Row) -> Row | None:
@@ -141,64 +164,66 @@ def _stitch(last: Row, first: Row) -> Row | None:
     return None
 
 
-def _fast_pass(data: bytes) -> tuple[list[str], list[int]]:
-    """Text of every page and the pages that need table extraction."""
-    doc = _open(data)
-    texts: list[str] = []
-    table_pages: list[int] = []
-    images = False
-    try:
-        for i in range(len(doc)):
-            page = doc[i]
-            text = page.get_textpage().get_text_range().replace("\r\n", "\n").replace("\r", "\n")
-            texts.append(text)
-            s = squash(text)
-            if any(h in s for h in TABLE_PAGE_HINTS) or (s and _count_paths(page) >= _MIN_RULING_PATHS):
-                table_pages.append(i)
-            if not s and not images:
-                images = _has_images(page)
-    finally:
-        doc.close()
-    if not any(t.strip() for t in texts):
-        raise IngestError("read", "no text layer; OCR needed" if images else "PDF without any text")
-    return texts, table_pages
-
-
 def _is_furniture(row: Row) -> bool:
     """Page numbers and short running headers above a continued table."""
     return is_noise(row) or len(squash(" ".join(row.cells))) <= 12
 
 
+def _read_pages(data: bytes) -> list[Placed | None]:
+    """Each page's rows; None for a page that needs pdfplumber."""
+    doc = _open(data)
+    pages: list[Placed | None] = []
+    any_text = images = False
+    try:
+        for i in range(len(doc)):
+            page = doc[i]
+            textpage = page.get_textpage()
+            text = textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
+            s = squash(text)
+            any_text = any_text or bool(s)
+            if not s:
+                images = images or _has_images(page)
+            hinted = any(h in s for h in TABLE_PAGE_HINTS)
+            if s and (hinted or _count_paths(page) >= _MIN_RULING_PATHS):
+                found = pdf_tables.find_tables(page, textpage)
+                if found is not None:
+                    pages.append(_placed_fast(found, i + 1))
+                    continue
+                if hinted or _count_paths(page) >= _MIN_RULING_PATHS:
+                    pages.append(None)
+                    continue
+            pages.append([(0.0, r, -1) for r in _text_rows(text, i + 1)])
+    finally:
+        doc.close()
+    if not any_text:
+        raise IngestError("read", "no text layer; OCR needed" if images else "PDF without any text")
+    return pages
+
+
 def read_pdf(data: bytes, source_path: str) -> Document:
-    texts, table_pages = _fast_pass(data)
+    pages = _read_pages(data)
+    if any(p is None for p in pages):
+        with pdfplumber.open(BytesIO(data)) as pdf:
+            pages = [p if p is not None else _placed_pdfplumber(pdf.pages[i], i + 1) for i, p in enumerate(pages)]
     rows: list[Row] = []
-    last_table_row: int | None = None  # index in rows of the last row of an open table
-    with pdfplumber.open(BytesIO(data)) if table_pages else nullcontext() as pdf:
-        for i, text in enumerate(texts):
-            if i not in table_pages:
-                rows += _text_rows(text.split("\n"), i + 1, 1)
-                last_table_row = None
-                continue
-            placed = _table_page_rows(pdf.pages[i], i + 1)
-            page_rows = [r for _, r, _ in placed]
-            first = next((k for k, (_, _, ti) in enumerate(placed) if ti > 0), None)
-            if (
-                last_table_row is not None
-                and first is not None
-                and all(_is_furniture(r) for _, r, _ in placed[:first])
-            ):
-                joined = _stitch(rows[last_table_row], page_rows[first])
-                if joined is not None:
-                    rows[last_table_row] = joined
-                    del page_rows[first]
-            rows += page_rows
-            # Does the page end inside a table (only furniture after its last row)?
-            in_table = {id(r) for _, r, ti in placed if ti > 0}
-            last_table_row = None
-            for k in range(len(rows) - 1, len(rows) - len(page_rows) - 1, -1):
-                if id(rows[k]) in in_table:
-                    last_table_row = k
-                    break
-                if not _is_furniture(rows[k]):
-                    break
-    return Document(source_path, "pdf", rows, page_count=len(texts))
+    last_table_row: int | None = None  # index in rows of the last row of a table that may continue
+    for placed in pages:
+        assert placed is not None
+        page_rows = [r for _, r, _ in placed]
+        first = next((k for k, (_, _, ti) in enumerate(placed) if ti > 0), None)
+        if last_table_row is not None and first is not None and all(_is_furniture(r) for _, r, _ in placed[:first]):
+            joined = _stitch(rows[last_table_row], page_rows[first])
+            if joined is not None:
+                rows[last_table_row] = joined
+                del page_rows[first]
+        rows += page_rows
+        # Does the page end inside a table (only furniture after its last table row)?
+        in_table = {id(r) for _, r, ti in placed if ti > 0}
+        last_table_row = None
+        for k in range(len(rows) - 1, len(rows) - len(page_rows) - 1, -1):
+            if id(rows[k]) in in_table:
+                last_table_row = k
+                break
+            if not _is_furniture(rows[k]):
+                break
+    return Document(source_path, "pdf", rows, page_count=len(pages))
