@@ -139,3 +139,22 @@ def test_eight_column_matrix_with_legal_person_subtotal():
     subtotal = [c for c in x.cells if c.column_label == "小计" and c.row_label.endswith("予以公开")]
     assert [c.value for c in subtotal] == [sum(20 + i for i in range(1, 6))]
     assert all(c.indicator_code is None for c in subtotal)  # derivable, kept as uncatalogued
+
+
+def test_subtotal_rows_for_groups_are_kept_but_not_catalogued():
+    rows = []
+    for label, code in MATRIX_2019 + OTHER_2021 + TAIL:
+        if "\t1." in label:  # a subtotal row of its own before each group's first reason
+            group, first = label.rsplit("\t", 1)
+            rows += [(group, None), ("\t\t" + first, code)]
+        else:
+            rows.append((label, code))
+    data, expected = build([(label, code or f"subtotal{i}") for i, (label, code) in enumerate(rows)])
+    expected = {k: v for k, v in expected.items() if not k[0].startswith("subtotal")}
+    x = extract_bytes(data, "x.txt")
+    got = values(x)
+    assert {k: got.get(k) for k in expected} == expected and not x.issues
+    subtotals = {c.row_label for c in x.cells if c.indicator_code is None}
+    assert subtotals == {"（三）不予公开", "（四）无法提供", "（五）不予处理"}
+    # （六）其他处理 on a row of its own is the 2019 indicator a_other, whatever the sub-rows.
+    assert next(c.row_label for c in x.cells if c.indicator_code == "a_other") == "（六）其他处理"
