@@ -1,0 +1,33 @@
+with
+
+reports as (
+
+    select * from {{ ref('stg_landing__reports') }}
+
+),
+
+final as (
+
+    select
+        report_id,
+        source_path,
+        source_sha256,
+        source_format,
+        template,
+        report_year,
+        organization,
+        region_name,
+        region_level,
+        region_code,
+        parent_region_name,
+        organization_kind,
+        report_scope,
+        title,
+        page_count,
+        line_count
+
+    from reports
+
+)
+
+select * from final

@@ -1,0 +1,27 @@
+-- Every number quoted in the prose, tied to a code or not.
+with
+
+figures as (
+
+    select * from {{ ref('stg_landing__narrative_figures') }}
+
+),
+
+final as (
+
+    select
+        report_id,
+        indicator_code,
+        number as value,
+        number_text,
+        unit,
+        is_approximate,
+        qualifier,
+        sentence,
+        source_locator
+
+    from figures
+
+)
+
+select * from final

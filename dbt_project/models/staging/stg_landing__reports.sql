@@ -1,0 +1,34 @@
+with
+
+source as (
+
+    select * from {{ source('landing', 'reports') }}
+
+),
+
+renamed as (
+
+    select
+        report_id,
+        source_path,
+        source_sha256,
+        source_format,
+        template,
+        cast(report_year as integer) as report_year,
+        nullif(trim(organization), '') as organization,
+        nullif(trim(region_name), '') as region_name,
+        region_level,
+        nullif(trim(region_code), '') as region_code,
+        nullif(trim(parent_region_name), '') as parent_region_name,
+        organization_kind,
+        report_scope,
+        nullif(trim(title), '') as title,
+        cast(page_count as integer) as page_count,
+        cast(line_count as integer) as line_count,
+        extractor_version
+
+    from source
+
+)
+
+select * from renamed

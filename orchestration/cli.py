@@ -1,0 +1,182 @@
+"""`disclosure build` and `disclosure query`."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from orchestration.settings import ENV_RAW, ENV_WAREHOUSE, Settings
+
+err = Console(stderr=True)
+
+
+def _console() -> Console:
+    """Stdout as it is now: a terminal gets a table fitted to its width; a pipe
+    or file gets every cell whole."""
+    return Console() if sys.stdout.isatty() else Console(width=100_000)
+
+
+def _open_warehouse(path: Path):
+    import duckdb
+
+    if not path.exists():
+        raise click.ClickException(
+            f"no warehouse at {path}. Build it first: `disclosure build` (or `make build`)."
+        )
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as e:
+        raise click.ClickException(f"cannot open {path}: {e}") from e
+
+
+def _print_table(
+    title: str | None, columns: list[str], rows: list[tuple], total: int | None = None
+):
+    console = _console()
+    table = Table(title=title, header_style="bold", title_justify="left")
+    for name in columns:
+        table.add_column(name, no_wrap=True, overflow="ellipsis", min_width=min(len(name), 12))
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    console.print(table)
+    if total is not None and total > len(rows):
+        console.print(f"[dim]more than {len(rows)} rows; --max-rows shows more[/dim]")
+
+
+@click.group()
+def main():
+    """A DuckDB warehouse of government information-disclosure annual reports."""
+
+
+@main.command()
+@click.option(
+    "--raw",
+    "raw_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar=ENV_RAW,
+    help=f"Folder of raw reports [env {ENV_RAW}; default raw/].",
+)
+@click.option(
+    "--warehouse",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar=ENV_WAREHOUSE,
+    help=f"Published warehouse file [env {ENV_WAREHOUSE}; default warehouse/disclosure.duckdb].",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Show Dagster's and dbt's log lines.")
+def build(raw_dir: Path | None, warehouse: Path | None, verbose: bool):
+    """Discover, extract, run dbt and publish the warehouse (in this process)."""
+    if raw_dir is not None:
+        os.environ[ENV_RAW] = str(raw_dir.resolve())
+    if warehouse is not None:
+        os.environ[ENV_WAREHOUSE] = str(warehouse.resolve())
+    settings = Settings.from_env()
+    if not settings.raw_dir.is_dir():
+        raise click.ClickException(f"raw folder {settings.raw_dir} does not exist")
+
+    from orchestration.project import ensure_manifest
+
+    ensure_manifest()
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+
+    run_config = {} if verbose else {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    instance = (
+        DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
+    )
+    # dbt's progress lines go to stdout: keep them for a failure unless --verbose.
+    captured = io.StringIO()
+    with (
+        err.status(f"building {settings.warehouse_path} from {settings.raw_dir} ..."),
+        contextlib.nullcontext() if verbose else contextlib.redirect_stdout(captured),
+    ):
+        result = defs.resolve_job_def("build_warehouse").execute_in_process(
+            run_config=run_config, instance=instance, raise_on_error=False
+        )
+    if not result.success:
+        failed = [e.step_key for e in result.all_events if e.is_step_failure]
+        for event in result.all_events:
+            if event.is_step_failure and event.step_failure_data.error:
+                error = event.step_failure_data.error
+                while error.cause is not None:  # the user error under Dagster's wrapper
+                    error = error.cause
+                err.print(f"[red]{event.step_key}[/red]: {error.message.strip()}", highlight=False)
+        tail = captured.getvalue().strip().splitlines()[-20:]
+        if tail:
+            err.print("\n".join(tail), markup=False, highlight=False)
+        raise click.ClickException(
+            f"build failed in {', '.join(failed) or 'the run'}; the published warehouse was left "
+            "as it was. Run again with --verbose for the logs."
+        )
+    extraction = {}
+    for mat in result.asset_materializations_for_node("landing_extraction"):
+        if mat.asset_key.path == ["landing", "reports"]:
+            extraction = {k: v.value for k, v in mat.metadata.items()}
+
+    with _open_warehouse(settings.warehouse_path) as con:
+
+        def count(sql: str) -> int:
+            return con.execute(sql).fetchone()[0]
+
+        summary = [
+            ("files", count("select count(*) from landing.files")),
+            (
+                "parsed now / reused from cache",
+                f"{extraction.get('parsed_now', '?')} / {extraction.get('reused_from_cache', '?')}",
+            ),
+            ("reports", count("select count(*) from marts.dim_report")),
+            (
+                "table cells (catalogued)",
+                count(
+                    "select count(*) from marts.fct_indicator_value where value_source = 'table'"
+                ),
+            ),
+            (
+                "table cells (uncatalogued)",
+                count("select count(*) from marts.fct_uncatalogued_value"),
+            ),
+            ("files that failed", count("select count(*) from marts.ingest_error")),
+            ("extraction issues", count("select count(*) from marts.extraction_issue")),
+        ]
+    _console().print(f"Built {settings.warehouse_path}", highlight=False)
+    _print_table(None, ["", "count"], summary)
+
+
+@main.command()
+@click.argument("sql")
+@click.option(
+    "--warehouse",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar=ENV_WAREHOUSE,
+    help=f"Published warehouse file [env {ENV_WAREHOUSE}].",
+)
+@click.option("--max-rows", default=200, show_default=True, help="Rows to print at most.")
+def query(sql: str, warehouse: Path | None, max_rows: int):
+    """Run SQL against the published warehouse (read-only) and print the result."""
+    import duckdb
+
+    path = warehouse.resolve() if warehouse else Settings.from_env().warehouse_path
+    with _open_warehouse(path) as con:
+        try:
+            cursor = con.execute(sql)
+        except duckdb.Error as e:
+            raise click.ClickException(str(e)) from e
+        if cursor.description is None:
+            _console().print("[dim]ok (no result set)[/dim]")
+            return
+        columns = [d[0] for d in cursor.description]
+        rows = cursor.fetchmany(max_rows + 1)
+        extra = len(rows) > max_rows
+        rows = rows[:max_rows]
+        _print_table(None, columns, rows, (max_rows + 1) if extra else None)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,24 @@
+"""The Dagster code location: assets, the build job, the dbt resource."""
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from orchestration.assets.dbt import disclosure_dbt_models
+from orchestration.assets.ingest import landing_extraction, raw_report_files
+from orchestration.assets.publish import published_warehouse
+from orchestration.project import dbt_project
+
+# DuckDB has one writer: every step of a run executes in one process, one at a time.
+build_warehouse = dg.define_asset_job(
+    "build_warehouse",
+    selection=dg.AssetSelection.all(),
+    executor_def=dg.in_process_executor,
+    description="Discover raw files, extract, run dbt (models and tests), publish the warehouse.",
+)
+
+defs = dg.Definitions(
+    assets=[raw_report_files, landing_extraction, disclosure_dbt_models, published_warehouse],
+    jobs=[build_warehouse],
+    resources={"dbt": DbtCliResource(project_dir=dbt_project)},
+    executor=dg.in_process_executor,
+)

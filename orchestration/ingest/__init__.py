@@ -1,0 +1,1 @@
+"""Ingestion: find raw files, extract them (incrementally, by content), land the rows."""

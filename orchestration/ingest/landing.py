@@ -1,0 +1,37 @@
+"""Writing frames into the build database, all or nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+LANDING_SCHEMA = "landing"
+
+
+def write_tables(
+    db_path: Path, frames: dict[str, pl.DataFrame], schema: str = LANDING_SCHEMA
+) -> None:
+    """CREATE OR REPLACE each frame as `schema.<name>` in one transaction: a
+    failure leaves every table as it was."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(db_path)) as con:
+        con.execute("begin transaction")
+        try:
+            con.execute(f'create schema if not exists "{schema}"')
+            for name, frame in frames.items():
+                con.register("_frame", frame)
+                con.execute(f'create or replace table "{schema}"."{name}" as select * from _frame')
+                con.unregister("_frame")
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+
+
+def read_table(db_path: Path, name: str, schema: str = LANDING_SCHEMA) -> pl.DataFrame:
+    # Not read_only: DuckDB refuses a second in-process connection to one file
+    # with another configuration, and only this build writes the file anyway.
+    with duckdb.connect(str(db_path)) as con:
+        return con.sql(f'select * from "{schema}"."{name}"').pl()

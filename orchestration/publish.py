@@ -1,0 +1,82 @@
+"""Publishing the build database as the warehouse readers open.
+
+The copy is written next to the target, flushed to disk, checked, and moved
+over the target with os.replace (atomic on POSIX). A reader opening the
+warehouse sees the old file or the new one, never a half-written one; a
+reader that had the old file open keeps reading the old file until it
+reconnects; a build killed before the replace leaves the old warehouse as it
+was.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import duckdb
+
+CHUNK = 1 << 20
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # not possible on some platforms; the replace itself is still atomic
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _check_copy(path: Path, catalog: str, required: tuple[str, ...]) -> dict[str, int]:
+    """Open the copy under the name readers will use, count the rows of the
+    required tables and bind every view, so a copy whose views point at
+    another database name is never published."""
+    with duckdb.connect() as con:
+        con.execute(f"attach '{path}' as \"{catalog}\" (read_only)")
+        counts = {
+            table: con.execute(f'select count(*) from "{catalog}".{table}').fetchone()[0]
+            for table in required
+        }
+        views = con.execute(
+            "select schema_name, view_name from duckdb_views() "
+            "where database_name = ? and not internal",
+            [catalog],
+        ).fetchall()
+        for schema, view in views:
+            con.execute(f'select * from "{catalog}"."{schema}"."{view}" limit 0').fetchall()
+    return counts
+
+
+def publish_database(
+    build_db: Path, target: Path, required: tuple[str, ...] = ()
+) -> dict[str, int]:
+    """Copy `build_db` to `target` atomically.
+
+    `required` names tables (schema.table) that must exist in the copy;
+    returns their row counts.
+    """
+    if build_db.stem != target.stem:
+        raise ValueError(
+            f"the build database {build_db.name} and the warehouse {target.name} must share "
+            "a file name: dbt's views name the database by it"
+        )
+    # Fold the write-ahead log into the file so the copy holds everything.
+    with duckdb.connect(str(build_db)) as con:
+        con.execute("checkpoint")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
+    try:
+        with build_db.open("rb") as src, tmp.open("wb") as dst:
+            while chunk := src.read(CHUNK):
+                dst.write(chunk)
+            dst.flush()
+            os.fsync(dst.fileno())
+        counts = _check_copy(tmp, target.stem, required)
+        os.replace(tmp, target)
+        _fsync_dir(target.parent)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return counts

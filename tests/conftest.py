@@ -1,0 +1,78 @@
+"""Shared fixtures. `built_warehouse` builds the whole warehouse once per session."""
+
+import os
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+from unittest import mock
+
+import pytest
+
+from orchestration.settings import (
+    ENV_BUILD_DB,
+    ENV_CACHE,
+    ENV_RAW,
+    ENV_WAREHOUSE,
+    ENV_WORKERS,
+    PROJECT_ROOT,
+)
+
+RAW = PROJECT_ROOT / "raw"
+
+
+def pytest_sessionstart(session):
+    # Importing the definitions needs the dbt manifest; a fresh clone has none.
+    from orchestration.project import ensure_manifest
+
+    ensure_manifest()
+
+
+@contextmanager
+def _settings_env(raw: Path, warehouse: Path, **more):
+    """DISCLOSURE_RAW / DISCLOSURE_WAREHOUSE set, the other DISCLOSURE_* variables
+    unset unless given in `more` (keys: build_db, cache, workers); all restored after."""
+    names = {"build_db": ENV_BUILD_DB, "cache": ENV_CACHE, "workers": ENV_WORKERS}
+    with mock.patch.dict(os.environ, {ENV_RAW: str(raw), ENV_WAREHOUSE: str(warehouse)}):
+        for key, var in names.items():
+            if more.get(key) is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = str(more[key])
+        yield
+
+
+@pytest.fixture(scope="session")
+def settings_env():
+    """The context manager that points the settings at other paths for a block."""
+    return _settings_env
+
+
+@pytest.fixture(scope="session")
+def built_warehouse_dirs(tmp_path_factory):
+    """(raw copy, published warehouse path) after running the build_warehouse job once."""
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+
+    root = tmp_path_factory.mktemp("built")
+    raw = root / "raw"
+    shutil.copytree(RAW, raw)
+    warehouse = root / "warehouse" / "disclosure.duckdb"
+    with _settings_env(raw, warehouse):
+        result = defs.resolve_job_def("build_warehouse").execute_in_process(
+            instance=DagsterInstance.ephemeral(), raise_on_error=False
+        )
+    if not result.success:
+        errors = [
+            f"{e.step_key}: {e.step_failure_data.error.to_string()}"
+            for e in result.all_events
+            if e.is_step_failure and e.step_failure_data.error
+        ]
+        pytest.fail("build_warehouse failed:\n" + "\n".join(errors))
+    return raw, warehouse
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(built_warehouse_dirs) -> Path:
+    """Path of a published warehouse built by the whole job from a copy of raw/."""
+    return built_warehouse_dirs[1]

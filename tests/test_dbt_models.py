@@ -1,0 +1,249 @@
+"""`dbt build` (seeds, models, data tests, unit tests) against a small build
+database whose landing tables hold hand-written rows."""
+
+import json
+import os
+import shutil
+import subprocess
+
+import duckdb
+import polars as pl
+import pytest
+
+import orchestration.project  # noqa: F401  (puts the virtualenv's dbt on PATH)
+from orchestration.extract.model import (
+    Cell,
+    Extraction,
+    Identity,
+    Issue,
+    NarrativeFigure,
+    extraction_frames,
+)
+from orchestration.ingest.extraction import INGEST_ERRORS_SCHEMA
+from orchestration.ingest.files import FILES_SCHEMA
+from orchestration.ingest.landing import write_tables
+from orchestration.settings import DBT_PROJECT_DIR, ENV_BUILD_DB
+
+
+def cell(
+    code,
+    value,
+    locator,
+    line,
+    applicant="total",
+    text=None,
+    label="row",
+    section="requests",
+    unit=None,
+):
+    return Cell(
+        section=section,
+        row_label=label,
+        column_label=None if applicant == "total" else applicant,
+        indicator_code=code,
+        applicant_type=applicant,
+        value=value,
+        unit=unit,
+        value_text=text if text is not None else ("" if value is None else f"{value:g}"),
+        source_locator=locator,
+        line=line,
+    )
+
+
+COUNTY = Extraction(
+    source_path="2020/longde.txt",
+    source_sha256="a" * 64,
+    source_format="text",
+    template="gov2019",
+    identity=Identity(
+        title="隆德县2020年政府信息公开工作年度报告",
+        organization="隆德县人民政府",
+        report_year=2020,
+        region_name="隆德县",
+        region_level="county",
+        region_code="640423",
+        parent_region_name="固原市",
+    ),
+    cells=[
+        cell("a_new", 19, "line 40", 40),
+        cell("a_new", 10, "line 40 col 1", 40, applicant="natural_person"),
+        cell("p_rules_made", None, "line 20", 20, section="proactive"),
+        cell("a_new", 20, "line 90", 90),  # printed again further down: a repeat
+        cell(None, 3, "line 25", 25, label="其他主动公开文件", section="proactive"),
+    ],
+    narrative=[
+        NarrativeFigure(
+            "受理政府信息公开申请19件", 19, "19", "件", False, None, "a_new", "line 8", line=8
+        ),
+        NarrativeFigure(
+            "主动公开政府信息3200余条", 3200, "3200", "条", True, "余", None, "line 7", line=7
+        ),
+    ],
+    line_count=120,
+)
+
+TOWNSHIP = Extraction(
+    source_path="2018/jingui.txt",
+    source_sha256="b" * 64,
+    source_format="text",
+    template="gov2008",
+    identity=Identity(
+        organization="贺兰县金贵镇人民政府",
+        report_year=2018,
+        region_name="金贵镇",
+        region_level="township",
+        parent_region_name="贺兰县",
+    ),
+    cells=[cell("p_total", 17330, "line 50", 50, section="proactive", unit="条")],
+    issues=[Issue("table", "row 收到申请数 has no value", "line 60")],
+    line_count=80,
+)
+
+
+@pytest.fixture(scope="module")
+def dbt_built(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("dbt")
+    db = tmp / "disclosure.duckdb"
+    frames = {name: [] for name in ("reports", "cells", "extraction_issues", "narrative_figures")}
+    for x in (COUNTY, TOWNSHIP):
+        for name, frame in extraction_frames(x).items():
+            frames[name].append(frame)
+    landing = {name: pl.concat(parts) for name, parts in frames.items()}
+    landing["ingest_errors"] = pl.DataFrame(
+        [
+            {
+                "source_path": "2019/broken.pdf",
+                "source_sha256": "c" * 64,
+                "stage": "read",
+                "reason": "no text layer; OCR needed",
+            }
+        ],
+        schema=INGEST_ERRORS_SCHEMA,
+        orient="row",
+    )
+    landing["files"] = pl.DataFrame(
+        [
+            {
+                "source_path": x.source_path,
+                "source_sha256": x.source_sha256,
+                "source_format": "text",
+                "size_bytes": 1000,
+                "status": "ok",
+            }
+            for x in (COUNTY, TOWNSHIP)
+        ]
+        + [
+            {
+                "source_path": "2019/broken.pdf",
+                "source_sha256": "c" * 64,
+                "source_format": "pdf",
+                "size_bytes": 5000,
+                "status": "ok",
+            }
+        ],
+        schema=FILES_SCHEMA,
+        orient="row",
+    )
+    write_tables(db, landing)
+
+    proc = subprocess.run(
+        [
+            shutil.which("dbt"),
+            "build",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(tmp / "target"),
+            "--log-path",
+            str(tmp / "logs"),
+        ],
+        env={**os.environ, ENV_BUILD_DB: str(db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    results = json.loads((tmp / "target" / "run_results.json").read_text())["results"]
+    return proc, results, db
+
+
+@pytest.fixture(scope="module")
+def con(dbt_built):
+    with duckdb.connect(str(dbt_built[2]), read_only=True) as con:
+        yield con
+
+
+def test_dbt_build_passes_every_model_and_test(dbt_built):
+    proc, results, _ = dbt_built
+    bad = [
+        (r["unique_id"], r["status"], r.get("message"))
+        for r in results
+        if r["status"] not in ("success", "pass")
+    ]
+    assert proc.returncode == 0 and not bad, (bad, proc.stdout[-3000:])
+    kinds = {r["unique_id"].split(".")[0] for r in results}
+    assert {"seed", "model", "test", "unit_test"} <= kinds
+
+
+def test_dim_report(con):
+    rows = con.sql(
+        "select source_path, template, report_year, region_level, region_code "
+        "from marts.dim_report order by source_path"
+    ).fetchall()
+    assert rows == [
+        ("2018/jingui.txt", "gov2008", 2018, "township", None),
+        ("2020/longde.txt", "gov2019", 2020, "county", "640423"),
+    ]
+
+
+def value(con, code, applicant="total", source="table", path="2020/longde.txt"):
+    return con.execute(
+        "select f.value, f.unit, f.source_locator from marts.fct_indicator_value f "
+        "join marts.dim_report r using (report_id) "
+        "where r.source_path = ? and indicator_code = ? and applicant_type = ? and value_source = ?",
+        [path, code, applicant, source],
+    ).fetchall()
+
+
+def test_fct_indicator_value(con):
+    assert value(con, "a_new") == [
+        (19.0, "件", "line 40")
+    ]  # the first of two; unit from the catalog
+    assert value(con, "a_new", "natural_person") == [(10.0, "件", "line 40 col 1")]
+    assert value(con, "p_rules_made") == [(None, "件", "line 20")]  # blank stays NULL
+    assert value(con, "a_new", source="narrative") == [(19.0, "件", "line 8")]
+    assert value(con, "p_total", path="2018/jingui.txt") == [(17330.0, "条", "line 50")]
+
+
+def test_repeats_and_extractor_issues_are_listed(con):
+    rows = con.sql(
+        "select source_path, stage, reason, source_locator from marts.extraction_issue "
+        "order by source_path"
+    ).fetchall()
+    assert rows[0] == ("2018/jingui.txt", "table", "row 收到申请数 has no value", "line 60")
+    path, stage, reason, locator = rows[1]
+    assert (path, stage, locator) == ("2020/longde.txt", "table", "line 90")
+    assert "a_new [total]: 20" in reason and "line 40" in reason
+
+
+def test_nothing_printed_is_lost(con):
+    assert con.sql("select row_label, value from marts.fct_uncatalogued_value").fetchall() == [
+        ("其他主动公开文件", 3.0)
+    ]
+    assert con.sql(
+        "select value, is_approximate, qualifier from marts.fct_narrative_figure "
+        "where indicator_code is null"
+    ).fetchall() == [(3200.0, True, "余")]
+    assert con.sql("select source_path, stage from marts.ingest_error").fetchall() == [
+        ("2019/broken.pdf", "read")
+    ]
+
+
+def test_dim_indicator_has_one_row_per_code(con):
+    n_codes = con.execute("select count(distinct code) from seeds.indicators").fetchone()[0]
+    assert con.execute("select count(*) from marts.dim_indicator").fetchone()[0] == n_codes
+    assert con.execute(
+        "select templates, label_zh from marts.dim_indicator where indicator_code = 'review_total'"
+    ).fetchone() == ("gov2008+gov2019+gov2021", "行政复议 总计")
