@@ -6,6 +6,7 @@ from dagster_dbt import DbtCliResource
 from orchestration.assets.dbt import disclosure_dbt_models
 from orchestration.assets.ingest import landing_extraction, raw_report_files
 from orchestration.assets.publish import published_warehouse
+from orchestration.assets.regions import administrative_divisions
 from orchestration.project import dbt_project
 
 # DuckDB has one writer: every step of a run executes in one process, one at a time.
@@ -17,7 +18,13 @@ build_warehouse = dg.define_asset_job(
 )
 
 defs = dg.Definitions(
-    assets=[raw_report_files, landing_extraction, disclosure_dbt_models, published_warehouse],
+    assets=[
+        raw_report_files,
+        landing_extraction,
+        administrative_divisions,
+        disclosure_dbt_models,
+        published_warehouse,
+    ],
     jobs=[build_warehouse],
     resources={"dbt": DbtCliResource(project_dir=dbt_project)},
     executor=dg.in_process_executor,

@@ -73,18 +73,23 @@ def identify(rows: list[Row]) -> tuple[Identity, list[Issue]]:
             region_level=match.region_level,
             region_code=match.region_code,
             parent_region_name=match.parent_region_name,
+            parent_region_code=match.parent_region_code,
             organization_kind=match.organization_kind,
-            report_scope=_scope(match.organization_kind, context),
+            report_scope=_scope(match.organization_kind, match.region_level, context),
         ),
         issues,
     )
 
 
-def _scope(kind: str | None, context: str) -> str | None:
-    """A government report that aggregates subordinate bodies, or a single body's report."""
-    text = squash(context)
-    if re.search(r"汇总.{0,60}(?:编制|制作|形成)|(?:全[市县区省州旗盟]|各[县区乡镇]).{0,30}汇总", text):
+def _scope(kind: str | None, level: str | None, context: str) -> str:
+    """aggregate: a report compiled from subordinate bodies' work (so summing it with
+    theirs double counts); single_body: one body's own report.
+
+    A people's government at county level or above reports for its whole
+    administration (全县/全市…), and many say so (本报告由……汇总……编制而成).
+    """
+    if re.search(r"汇总.{0,60}(?:编制|制作|形成)", squash(context)):
         return "aggregate"
-    if kind == "government" and re.search(r"全[市县区省州旗盟]各级|各县[(（]区[)）]|所辖", text):
+    if kind == "government" and level in ("province", "prefecture", "county"):
         return "aggregate"
     return "single_body"

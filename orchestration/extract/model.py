@@ -14,7 +14,7 @@ import polars as pl
 
 # Bump when a change to readers or parsers would change what a file yields:
 # cached extractions made by another version are parsed again.
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,7 @@ class Identity:
     region_level: str | None = None
     region_code: str | None = None
     parent_region_name: str | None = None
+    parent_region_code: str | None = None
     organization_kind: str | None = None
     report_scope: str | None = None
 
@@ -134,6 +135,7 @@ LANDING_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "region_level": pl.Utf8,
         "region_code": pl.Utf8,
         "parent_region_name": pl.Utf8,
+        "parent_region_code": pl.Utf8,
         "organization_kind": pl.Utf8,
         "report_scope": pl.Utf8,
         "page_count": pl.Int32,

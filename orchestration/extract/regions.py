@@ -69,6 +69,7 @@ class RegionMatch:
     organization_kind: str | None  # government | department | street_office | zone_committee
     confidence: float = 1.0
     reason: str | None = None  # why confidence < 1
+    parent_region_code: str | None = None
 
 
 @dataclass
@@ -264,6 +265,7 @@ def _division(org: str, d: _Div, kind: str, conf: float, reason: str | None) -> 
         kind,
         conf,
         reason,
+        d.parent.code if d.parent else None,
     )
 
 
@@ -315,6 +317,7 @@ def resolve(organization_or_title: str, context: str = "") -> RegionMatch:
             kind,
             conf,
             reason,
+            parent.code if parent else None,
         )
 
     if _ZONE.search(rest):

@@ -20,6 +20,7 @@ renamed as (
         region_level,
         nullif(trim(region_code), '') as region_code,
         nullif(trim(parent_region_name), '') as parent_region_name,
+        nullif(trim(parent_region_code), '') as parent_region_code,
         organization_kind,
         report_scope,
         nullif(trim(title), '') as title,
@@ -29,6 +30,21 @@ renamed as (
 
     from source
 
+),
+
+keyed as (
+
+    select
+        *,
+        -- The region's key in dim_region: its GB/T 2260 code, or for regions
+        -- without one (towns, street offices, uncoded zones) parent code and name.
+        case
+            when region_code is not null then region_code
+            when region_name is not null then coalesce(parent_region_code, '') || ':' || region_name
+        end as region_id
+
+    from renamed
+
 )
 
-select * from renamed
+select * from keyed
