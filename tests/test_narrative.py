@@ -39,6 +39,16 @@ def test_seed_narrative_agrees_with_tables_except_the_longde_contradiction():
         disagreements += [
             (path.stem, f.indicator_code, f.number, table.get(f.indicator_code))
             for f in x.narrative
-            if f.indicator_code and not f.approximate and table.get(f.indicator_code) != f.number
+            if f.indicator_code and not f.approximate
+            and table.get(f.indicator_code) is not None and table.get(f.indicator_code) != f.number
         ]
     assert disagreements == [("001_5ef633064578115e", "a_new", 3.0, 0.0)]
+
+
+def test_a_zero_stated_in_words():
+    x = extract_file(RAW / "002_c6cbb6b884b800f8.txt", RAW)
+    zeros = {f.indicator_code: f for f in x.narrative if f.number_text.startswith("未")}
+    assert set(zeros) == {"review_total", "lit_total", "complaints_total"}
+    assert zeros["review_total"].number == 0 and zeros["review_total"].source_locator == "line 666"
+    # The table leaves 行政复议数量 blank: the prose is the only statement of it.
+    assert next(c.value for c in x.cells if c.indicator_code == "review_total") is None

@@ -51,6 +51,16 @@ RULES: list[tuple[str | None, str | None, frozenset[str], re.Pattern[str]]] = [
 ]
 
 
+# Zero stated in words: 全年未收到……行政复议和行政诉讼案件及举报投诉 says each was 0.
+_NONE = re.compile(r"(?:未|没有|无)(?:收到|接到|受理|发生|产生)(?P<what>[^。；;!?，,]{0,40})")
+ZERO_RULES: list[tuple[str | None, str | None, re.Pattern[str]]] = [
+    ("a_received", "a_new", re.compile(r"政府信息公开申请|依申请公开申请|公开申请")),
+    ("review_total", "review_total", re.compile(r"行政复议")),
+    ("lit_total", None, re.compile(r"行政诉讼")),
+    ("complaints_total", None, re.compile(r"举报投诉|投诉举报")),
+]
+
+
 def _prose_stream(rows: list[Row]) -> tuple[str, list[int], list[Row]]:
     """Prose rows joined into one text (PDF line wraps undone), with row offsets."""
     parts: list[str] = []
@@ -125,4 +135,11 @@ def extract_figures(rows: list[Row], template: str | None) -> list[NarrativeFigu
                     line=row.line,
                 )
             )
+        for m in _NONE.finditer(sentence):
+            row = kept[max(0, bisect_right(starts, offset + m.start()) - 1)]
+            for code08, code19, pattern in ZERO_RULES:
+                code = code19 if later else code08
+                if code and pattern.search(m.group("what")):
+                    out.append(NarrativeFigure(sentence.strip(), 0.0, m.group(0), "件", False, None,
+                                               code, row.locator, row.page, row.line))
     return out

@@ -1,4 +1,4 @@
--- Every coded value, from the tables and from the prose, numbered within the
+-- Every coded table value, and the prose figures that fill a table's gap, numbered within the
 -- fact grain (report_id, indicator_code, applicant_type, value_source).
 -- occurrence = 1 is the value the marts keep: the first non-blank one in
 -- document order. Later occurrences of a table cell become extraction issues,
@@ -27,6 +27,34 @@ cells as (
 
 ),
 
+table_totals as (
+
+    select report_id, indicator_code, max(value) as value
+    from cells
+    where applicant_type = 'total'
+    group by report_id, indicator_code
+
+),
+
+-- A prose figure fills a gap and never overrides the table: only where the
+-- table has no value for the code, only exact figures (3200余条 is a lower
+-- bound, not a value), and only when the prose states one number for it.
+narrative_figures as (
+
+    select
+        figures.*,
+        count(distinct figures.number) over (partition by figures.report_id, figures.indicator_code) as numbers_stated
+
+    from {{ ref('stg_landing__narrative_figures') }} as figures
+    left join table_totals
+        on figures.report_id = table_totals.report_id
+        and figures.indicator_code = table_totals.indicator_code
+    where figures.indicator_code is not null
+      and not figures.is_approximate
+      and table_totals.value is null
+
+),
+
 narrative as (
 
     select
@@ -44,8 +72,8 @@ narrative as (
         page,
         line
 
-    from {{ ref('stg_landing__narrative_figures') }}
-    where indicator_code is not null
+    from narrative_figures
+    where numbers_stated = 1
 
 ),
 
