@@ -1,4 +1,4 @@
-"""`disclosure build` and `disclosure query`."""
+"""`disclosure build`, `disclosure query` and `disclosure export`."""
 
 from __future__ import annotations
 
@@ -176,6 +176,31 @@ def query(sql: str, warehouse: Path | None, max_rows: int):
         extra = len(rows) > max_rows
         rows = rows[:max_rows]
         _print_table(None, columns, rows, (max_rows + 1) if extra else None)
+
+
+@main.command()
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet", show_default=True
+)
+@click.option(
+    "--warehouse",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar=ENV_WAREHOUSE,
+    help=f"Published warehouse file [env {ENV_WAREHOUSE}].",
+)
+def export(out_dir: Path, fmt: str, warehouse: Path | None):
+    """Write every mart of the published warehouse to OUT_DIR, one file per table."""
+    from orchestration.export import export_marts
+
+    path = warehouse.resolve() if warehouse else Settings.from_env().warehouse_path
+    _open_warehouse(path).close()  # a clear message when there is none
+    done = export_marts(path, out_dir, fmt)
+    _print_table(
+        f"{len(done)} marts written to {out_dir}",
+        ["table", "rows", "file"],
+        [(e.table, e.rows, e.path.name) for e in done],
+    )
 
 
 if __name__ == "__main__":
