@@ -158,3 +158,21 @@ def test_subtotal_rows_for_groups_are_kept_but_not_catalogued():
     assert subtotals == {"（三）不予公开", "（四）无法提供", "（五）不予处理"}
     # （六）其他处理 on a row of its own is the 2019 indicator a_other, whatever the sub-rows.
     assert next(c.row_label for c in x.cells if c.indicator_code == "a_other") == "（六）其他处理"
+
+
+def test_gov2008_table_with_one_cell_per_line():
+    """Text copied cell by cell (label, unit and value each on a line; a blank cell an
+    empty line): every value lands, blanks stay NULL, bare numbers are not page numbers."""
+    import csv
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    gold = {}
+    for g in csv.DictReader(open(root / "tests" / "gold" / "seed_values.csv", encoding="utf-8")):
+        gold.setdefault(g["report"], {})[(g["code"], g["applicant_type"])] = None if g["value"] == "" else float(g["value"])
+    for stem in ("000_0fd2e533e51a0851", "004_81756f01c13aa782"):
+        lines = []
+        for line in (root / "raw" / f"{stem}.txt").read_text(encoding="utf-8").splitlines():
+            lines += line.split("\t") if "\t" in line else [line]
+        x = extract_bytes("\n".join(lines).encode("utf-8"), f"{stem}.txt")
+        assert {k: values(x).get(k) for k in gold[stem]} == gold[stem]

@@ -36,7 +36,11 @@ class _TableRow:
 
     @property
     def closed(self) -> bool:
-        return self.unit is not None or self.value_text is not None or self.dash
+        """A value (or ——) was read; in a table structure a unit cell closes the row
+        too (its empty value cell is a blank). In plain text the value may still
+        follow on the next line."""
+        tabular = bool(self.lines) and self.lines[-1].row.tabular
+        return self.value_text is not None or self.dash or (self.unit is not None and tabular)
 
     @property
     def first(self) -> Line:
@@ -45,18 +49,18 @@ class _TableRow:
 
 def is_header(row: Row) -> bool:
     s = squash(" ".join(row.cells))
-    return "统计指标" in s and ("单位" in s or "统计数" in s)
+    return ("统计指标" in s and ("单位" in s or "统计数" in s)) or s in ("统计指标", "单位", "统计数")
 
 
 def find_start(rows: list[Row]) -> int | None:
     for i, row in enumerate(rows):
         if is_header(row):
             return i + 1
-    # No header: start at the chapter row above the first catalogued row with a value.
+    # No header: start at the chapter row above the table's first row (主动公开政府信息数).
     p_total = label_key(catalog.for_template(TEMPLATE, "proactive")[0].label)
     for i, row in enumerate(rows):
         line = split_row(row)
-        if line.values and label_key(line.label) == p_total:
+        if label_key(line.label) == p_total:
             j = i
             while j > 0 and numbering(rows[j].cells[0]).kind != "chapter" and i - j < 3:
                 j -= 1
@@ -84,6 +88,8 @@ def _read_values(tr: _TableRow, line: Line, issues: list[Issue]) -> None:
 
 def _starts_new_row(pending: _TableRow, line: Line) -> bool:
     """Whether a label line starts a new table row or continues a wrapped label."""
+    if pending.unit is not None:
+        return True  # the unit cell came: the label is complete
     if brackets_open(pending.label):
         return False
     if numbering(line.label).kind is not None:
@@ -105,7 +111,9 @@ def rebuild_rows(rows: list[Row]) -> tuple[list[_TableRow], list[Issue]]:
     for row in rows:
         if ends_table(row):
             break
-        if is_noise(row) or is_header(row):
+        # A bare number right after a unit is the value, not a page number.
+        awaiting_value = pending is not None and pending.unit is not None and not pending.closed
+        if (is_noise(row) and not (awaiting_value and not split_row(row).label)) or is_header(row):
             if pending is not None and is_header(row):
                 out.append(pending)  # a repeated page header closes a dangling row
                 pending = None
@@ -115,8 +123,9 @@ def rebuild_rows(rows: list[Row]) -> tuple[list[_TableRow], list[Issue]]:
             if pending is not None:  # unit/value on the line after the label
                 pending.lines.append(line)
                 _read_values(pending, line, issues)
-                out.append(pending)
-                pending = None
+                if pending.closed:
+                    out.append(pending)
+                    pending = None
             continue
         if pending is not None and not _starts_new_row(pending, line):
             pending.label_parts.append(line.label)
