@@ -1,9 +1,9 @@
 """Self-check of the fixture generator (tests/fixtures/render.py).
 
 Renders every fixture once into a temporary directory and checks what the
-readers will rely on: the PDF text layer, the page break inside the
-section-三 matrix, real merged cells in the DOCX, the GBK page, the gold CSVs
-and the consistency of the synthetic values.
+readers will rely on: the PDF text layer (embedded-font and CID-font PDFs), the
+page break inside the section-三 matrix, real merged cells in the DOCX, the GBK
+page, the gold CSVs and the consistency of the synthetic values.
 """
 
 from __future__ import annotations
@@ -22,11 +22,13 @@ from tests.fixtures import layouts
 from tests.fixtures.gov2021 import PROFILES, build_gov2021_reports
 from tests.fixtures.model import APPLICANT_TYPES, Para
 from tests.fixtures.render import fixture_path, render_all, render_report
+from tests.fixtures.render_text import text_of
 from tests.fixtures.seeds import build_seed, seed_stems
 
 SEED_2019 = "001_5ef633064578115e"
 SEED_2008 = "000_0fd2e533e51a0851"
 REPO = Path(__file__).resolve().parents[1]
+PDF_FOLDERS = ("pdf", "pdf_cid")  # embedded TrueType subset, non-embedded STSong-Light
 
 
 def _norm(s: str) -> str:
@@ -59,21 +61,22 @@ def test_layout_of_outdir(rendered):
     stems = seed_stems() + [p.stem for p in PROFILES]
     assert sorted(manifest["reports"]) == sorted(stems)
     for stem in stems:
-        for fmt in ("pdf", "docx", "html", "html_gbk", "text"):
+        for fmt in ("pdf", "pdf_cid", "docx", "html", "html_gbk", "text"):
             assert fixture_path(out, fmt, stem).stat().st_size > 1000, (fmt, stem)
     assert (out / "gold_values.csv").exists() and (out / "gold_reports.csv").exists()
 
 
-def test_seed_2019_matrix_breaks_across_pages(rendered):
+@pytest.mark.parametrize("folder", PDF_FOLDERS)
+def test_seed_2019_matrix_breaks_across_pages(rendered, folder):
     out, manifest = rendered
     parts = [
         p
-        for p in manifest["reports"][SEED_2019]["files"]["pdf"]["table_parts"]
+        for p in manifest["reports"][SEED_2019]["files"][folder]["table_parts"]
         if p["table"] == "section3"
     ]
     assert len(parts) == 2 and parts[1]["page"] == parts[0]["page"] + 1
 
-    pages = _pages_text(fixture_path(out, "pdf", SEED_2019))
+    pages = _pages_text(fixture_path(out, folder, SEED_2019))
     first = next(i for i, t in enumerate(pages) if "一、本年新收政府信息公开申请数量" in t)
     last = next(i for i, t in enumerate(pages) if "四、结转下年度继续办理" in t)
     assert last == first + 1, "the matrix continues on the next page"
@@ -84,9 +87,10 @@ def test_seed_2019_matrix_breaks_across_pages(rendered):
     assert "隆德县 2020 年政府信息公开工作年度报告" in pages[0]
 
 
-def test_pdf_vertical_label_one_character_per_line(rendered):
+@pytest.mark.parametrize("folder", PDF_FOLDERS)
+def test_pdf_vertical_label_one_character_per_line(rendered, folder):
     out, _ = rendered
-    pages = _pages_text(fixture_path(out, "pdf", SEED_2019))
+    pages = _pages_text(fixture_path(out, folder, SEED_2019))
     lines = [line.strip() for t in pages for line in t.split("\n")]
     # the characters of 三、本年度办理结果 start the lines of the label column
     starts = "".join(line[0] for line in lines if line)
@@ -94,42 +98,74 @@ def test_pdf_vertical_label_one_character_per_line(rendered):
     assert all(ch in starts for ch in "本年度办理结果")
 
 
-def test_pdf_prose_and_identity_extract(rendered):
+@pytest.mark.parametrize("folder", PDF_FOLDERS)
+def test_pdf_prose_and_identity_extract(rendered, folder):
     out, _ = rendered
     for report in [build_seed(SEED_2019)] + build_gov2021_reports():
-        text = _without_footers(_pages_text(fixture_path(out, "pdf", report.stem)))
+        text = _without_footers(_pages_text(fixture_path(out, folder, report.stem)))
         missing = [
             b.text[:30] for b in report.blocks if isinstance(b, Para) and _norm(b.text) not in text
         ]
         assert not missing, (report.stem, missing)
     for stem in seed_stems():
         report = build_seed(stem)
-        first_page = _pages_text(fixture_path(out, "pdf", stem), limit=1)[0]
+        first_page = _pages_text(fixture_path(out, folder, stem), limit=1)[0]
         assert _norm(report.title) in _norm(first_page)
         opening = next(b for b in report.blocks if isinstance(b, Para))
         assert _norm(opening.text)[:60] in _norm(first_page)
 
 
-def test_gov2008_table_spans_pages(rendered):
+@pytest.mark.parametrize("folder", PDF_FOLDERS)
+def test_gov2008_table_spans_pages(rendered, folder):
     _, manifest = rendered
     for stem in seed_stems():
         if stem == SEED_2019:
             continue
-        pages = {p["page"] for p in manifest["reports"][stem]["files"]["pdf"]["table_parts"]}
+        pages = {p["page"] for p in manifest["reports"][stem]["files"][folder]["table_parts"]}
         assert len(pages) >= 2, stem
-    assert manifest["reports"][SEED_2008]["files"]["pdf"]["pages"] >= 12
+    assert manifest["reports"][SEED_2008]["files"][folder]["pages"] >= 12
 
 
-def test_pdf_ruled_tables_carry_gold(rendered):
+@pytest.mark.parametrize("folder", PDF_FOLDERS)
+def test_pdf_ruled_tables_carry_gold(rendered, folder):
     out, _ = rendered
     report = build_gov2021_reports()[0]
     gold = {(v.code, v.applicant_type): v.value for v in report.values}
-    with pdfplumber.open(fixture_path(out, "pdf", report.stem)) as pdf:
+    with pdfplumber.open(fixture_path(out, folder, report.stem)) as pdf:
         rows = [row for page in pdf.pages for t in page.extract_tables() for row in t]
     new = next(r for r in rows if r[0] and r[0].startswith("一、本年新收"))
     assert [c for c in new[1:] if c] == [gold[("a_new", a)] for a in APPLICANT_TYPES]
     fee = next(r for r in rows if r[0] == "行政事业性收费")
     assert fee[1] == gold[("p_fee_amount", "total")] and "." in fee[1]
+
+
+def test_pdf_fonts(rendered):
+    """pdf/ embeds its font (TrueType subsets with a ToUnicode map); pdf_cid/ names
+    STSong-Light without embedding it."""
+    out, _ = rendered
+    for stem in seed_stems() + [p.stem for p in PROFILES]:
+        embedded = fixture_path(out, "pdf", stem).read_bytes()
+        cid = fixture_path(out, "pdf_cid", stem).read_bytes()
+        assert b"/FontFile2" in embedded and b"/ToUnicode" in embedded, stem
+        assert b"STSong-Light" not in embedded, stem
+        assert b"/STSong-Light" in cid and b"/FontFile" not in cid, stem
+
+
+def test_embedded_font_covers_the_fixtures_and_the_benchmark():
+    """fonts/fixture-cjk.ttf has a glyph for every character a fixture report prints and
+    for every division name the benchmark corpus can draw (else regenerate it with
+    tests/fixtures/fonts/make_font.py)."""
+    from reportlab.pdfbase import pdfmetrics
+
+    from orchestration.extract.regions import divisions
+    from tests.fixtures.render_pdf import FONTS, _register_font
+
+    _register_font("embedded")
+    glyphs = pdfmetrics.getFont(FONTS["embedded"]).face.charToGlyph
+    reports = [build_seed(stem) for stem in seed_stems()] + build_gov2021_reports()
+    text = "".join(text_of(r) for r in reports) + "".join(divisions()["region_name"].to_list())
+    missing = sorted({c for c in text if c.isprintable() and ord(c) not in glyphs})
+    assert missing == []
 
 
 def test_docx_has_merged_tables(rendered):
@@ -214,17 +250,19 @@ def test_seed_identity_matches_raw():
 
 def test_rendering_is_reproducible(tmp_path):
     report = build_seed(SEED_2019)
+    formats = ("pdf", "pdf_cid", "docx")
     for d in ("a", "b"):
-        (tmp_path / d / "pdf").mkdir(parents=True)
-        (tmp_path / d / "docx").mkdir()
-        render_report(report, tmp_path / d, ("pdf", "docx"))
-    for fmt in ("pdf", "docx"):
+        for fmt in formats:
+            (tmp_path / d / fmt).mkdir(parents=True)
+        render_report(report, tmp_path / d, formats)
+    for fmt in formats:
         a = fixture_path(tmp_path / "a", fmt, report.stem).read_bytes()
         b = fixture_path(tmp_path / "b", fmt, report.stem).read_bytes()
         assert a == b, fmt
 
 
-def test_pdf_forced_break_when_matrix_fits(tmp_path):
+@pytest.mark.parametrize("font", ["embedded", "cid"])
+def test_pdf_forced_break_when_matrix_fits(tmp_path, font):
     """A matrix that fits on its page is still broken at split_at_row."""
     import dataclasses
 
@@ -232,7 +270,7 @@ def test_pdf_forced_break_when_matrix_fits(tmp_path):
 
     report = build_seed(SEED_2019)
     matrix = next(t for t in report.tables() if t.name == "section3")
-    layout = render_pdf(dataclasses.replace(report, blocks=[matrix]), tmp_path / "m.pdf")
+    layout = render_pdf(dataclasses.replace(report, blocks=[matrix]), tmp_path / "m.pdf", font=font)
     assert layout.table_parts == [
         ("section3", 0, matrix.split_at_row - 1, 1),
         ("section3", matrix.split_at_row, len(matrix.rows) - 1, 2),

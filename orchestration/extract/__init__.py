@@ -15,7 +15,7 @@ from .narrative import extract_figures
 from .readers import read_document
 from .tables import detect_template, parse_tables
 
-__all__ = ["extract_file", "extract_bytes", "IngestError"]
+__all__ = ["IngestError", "extract_bytes", "extract_file"]
 
 
 def extract_bytes(data: bytes, source_path: str) -> Extraction:

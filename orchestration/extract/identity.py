@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from . import regions
@@ -38,6 +39,12 @@ def find_title(rows: list[Row]) -> tuple[str | None, str | None, int | None]:
             org = _ORG_JUNK.sub("", window[i - 1])  # title wrapped after the organization
             title = window[i - 1] + title
         return title, org or None, _year(m.group("year"))
+    # A title wrapped anywhere else (…工作年度报 / 告): read each line with the next.
+    for first, second in itertools.pairwise(window):
+        joined = first + second
+        m = _TITLE.search(joined)
+        if m and m.start() < len(first) < m.end():
+            return joined[m.start() :], _ORG_JUNK.sub("", m.group("org")) or None, _year(m.group("year"))
     return None, None, None
 
 

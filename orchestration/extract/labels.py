@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-_MARKUP = re.compile(r"</?[A-Za-z][^>]*>|\*\*|__|^#{1,6}\s*|&nbsp;", re.M)
+_MARKUP = re.compile(r"</?[A-Za-z][^>]*>|\*\*|__|^#{1,6}\s*|&nbsp;", re.MULTILINE)
 _SPACE = re.compile(r"\s+")
 _CN_NUM = "一二三四五六七八九十"
 # Numbering prefixes, applied repeatedly (a row may read "其中：1.…").

@@ -9,7 +9,7 @@ from io import BytesIO
 from ..model import Document, IngestError
 
 FORMATS = ("text", "pdf", "docx", "html")
-_HTML = re.compile(rb"<\s*(!doctype\s+html|html|head|body|meta|div|table|p)[\s>]", re.I)
+_HTML = re.compile(rb"<\s*(!doctype\s+html|html|head|body|meta|div|table|p)[\s>]", re.IGNORECASE)
 
 
 def sniff_format(data: bytes, name: str) -> str:

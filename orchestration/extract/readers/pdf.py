@@ -14,6 +14,7 @@ stitched to the previous one, rejoining a row label split by the page break.
 
 from __future__ import annotations
 
+import itertools
 from io import BytesIO
 
 import pdfplumber
@@ -27,8 +28,10 @@ from ..tables.common import is_noise
 from ..values import is_value_like
 from . import pdf_tables
 
-# A page drawn with at least this many path objects probably holds a ruled table.
+# A page drawn with at least this many path objects probably holds a ruled table;
+# right after a table page, a few rulings are enough (the table's last rows).
 _MIN_RULING_PATHS = 12
+_MIN_CONTINUATION_PATHS = 4
 _LINE_TOLERANCE = 3  # points: words whose tops differ less sit on one line
 
 Placed = list[tuple[float, Row, int]]  # (top, row, table number or -1 for text)
@@ -132,7 +135,7 @@ def _unruled_rows(page: pdfplumber.page.Page, page_no: int) -> Placed:
     for k, ws in enumerate(lines, start=1):
         ws.sort(key=lambda w: w["x0"])
         text = ws[0]["text"]
-        for a, b in zip(ws, ws[1:]):
+        for a, b in itertools.pairwise(ws):
             size = (a["bottom"] - a["top"]) or 10
             text += ("  " if b["x0"] - a["x1"] > size else "") + b["text"]
         out.append((ws[0]["top"], Row((" ".join(text.split()),), f"page {page_no} line {k}", page=page_no), -1))
@@ -183,15 +186,14 @@ def _read_pages(data: bytes) -> list[Placed | None]:
             any_text = any_text or bool(s)
             if not s:
                 images = images or _has_images(page)
-            hinted = any(h in s for h in TABLE_PAGE_HINTS)
-            if s and (hinted or _count_paths(page) >= _MIN_RULING_PATHS):
+            previous = pages[-1] if pages else []
+            after_table = previous is None or any(ti > 0 for _, _, ti in previous)
+            needed = _MIN_CONTINUATION_PATHS if after_table else _MIN_RULING_PATHS
+            if s and (any(h in s for h in TABLE_PAGE_HINTS) or _count_paths(page) >= needed):
                 found = pdf_tables.find_tables(page, textpage)
-                if found is not None:
-                    pages.append(_placed_fast(found, i + 1))
-                    continue
-                if hinted or _count_paths(page) >= _MIN_RULING_PATHS:
-                    pages.append(None)
-                    continue
+                # No ruled table PDFium can give whole: pdfplumber reads the page.
+                pages.append(_placed_fast(found, i + 1) if found is not None else None)
+                continue
             pages.append([(0.0, r, -1) for r in _text_rows(text, i + 1)])
     finally:
         doc.close()

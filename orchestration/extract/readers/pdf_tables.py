@@ -98,6 +98,9 @@ def _cell_text(chars: list[Char]) -> str:
     """Characters of a cell in reading order, a newline where a wrapped line starts."""
     out, prev = [], None
     for ch in sorted(chars, key=lambda c: c.index):
+        if ch.text.isspace():
+            out.append(ch.text)  # PDFium gives spaces a flat box: never a line start
+            continue
         if prev is not None and ch.top >= prev.bottom - (prev.bottom - prev.top) * 0.3:
             out.append("\n")
         out.append(ch.text)

@@ -10,8 +10,8 @@ the catalog, so duplicate labels such as 被依法纠错数 (under 行政复议 
 from __future__ import annotations
 
 from collections import Counter
-from functools import cache
 from dataclasses import dataclass, field
+from functools import cache
 
 from .. import catalog
 from ..labels import brackets_open, label_key, numbering, squash
