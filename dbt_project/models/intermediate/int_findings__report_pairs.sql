@@ -1,0 +1,47 @@
+-- Each report with the same body's report for the previous year, for the
+-- year-to-year rules. The same body is the same organization; when either
+-- report names no organization, the same region and kind of organization.
+-- A body with two reports for one year pairs with both.
+with
+
+reports as (
+
+    select
+        report_id,
+        report_year,
+        organization,
+        region_id,
+        organization_kind
+
+    from {{ ref('dim_report') }}
+    where report_year is not null
+
+),
+
+pairs as (
+
+    select
+        later.report_id,
+        earlier.report_id as related_report_id,
+        earlier.report_year as related_report_year,
+        case
+            when later.organization is not null and earlier.organization is not null
+                then 'organization'
+            else 'region_and_kind'
+        end as matched_on
+
+    from reports as later
+    inner join reports as earlier
+        on earlier.report_year = later.report_year - 1
+        and (
+            later.organization = earlier.organization
+            or (
+                (later.organization is null or earlier.organization is null)
+                and later.region_id = earlier.region_id
+                and later.organization_kind = earlier.organization_kind
+            )
+        )
+
+)
+
+select * from pairs

@@ -1,0 +1,94 @@
+"""Asset checks written in Python (the dbt tests are asset checks of their own).
+
+`findings_by_rule` (on marts/consistency_finding) counts the findings per rule. Findings are
+facts about the sources (a report that contradicts itself), not failures of the
+build: the check always passes (severity WARN: it is never an error) and reports
+the counts per rule and the first findings as metadata.
+
+It is `blocking` only so that Dagster orders it: the published_warehouse step
+waits for it (a blocking check adds an execution dependency to the assets
+downstream of the one it checks), so it reads the build database before the
+publish step checkpoints and copies that file. A passing check never blocks;
+an exception in the check (the database cannot be opened) would fail its step
+and so leave the old warehouse published, like any failed step.
+"""
+
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from orchestration.settings import Settings
+
+CONSISTENCY_FINDING = dg.AssetKey(["marts", "consistency_finding"])
+
+PREVIEW_COLUMNS = [
+    "rule",
+    "organization",
+    "report_year",
+    "indicator_code",
+    "applicant_type",
+    "expected",
+    "actual",
+    "cells",
+]
+
+
+def markdown_table(columns: list[str], rows: list[tuple]) -> str:
+    """Rows as a markdown table, every cell whole ('|' escaped)."""
+    if not rows:
+        return "_(no findings)_"
+
+    def cell(v) -> str:
+        return "" if v is None else str(v).replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def findings_summary(build_db: Path) -> tuple[dict[str, int], str]:
+    """(findings per rule, the first findings as a markdown table), read from the
+    build database with a read-only connection closed before returning."""
+    with duckdb.connect(str(build_db), read_only=True) as con:
+        counts = dict(
+            con.execute(
+                "select rule, count(*) from marts.consistency_finding group by rule order by rule"
+            ).fetchall()
+        )
+        first = con.execute(
+            f"select {', '.join(PREVIEW_COLUMNS)} "
+            "from marts.consistency_finding f left join marts.dim_report r using (report_id) "
+            "order by rule, organization, report_year, indicator_code, applicant_type "
+            "limit 20"
+        ).fetchall()
+    return counts, markdown_table(PREVIEW_COLUMNS, first)
+
+
+@dg.asset_check(
+    asset=CONSISTENCY_FINDING,
+    name="findings_by_rule",
+    blocking=True,
+    description=(
+        "Counts the consistency findings per rule (reports that contradict themselves). "
+        "Always passes (severity WARN): findings are facts about the sources, not failures."
+    ),
+)
+def consistency_findings_by_rule(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+    counts, first = findings_summary(Settings.from_env().build_db)
+    total = sum(counts.values())
+    if total:
+        context.log.info(f"{total} consistency findings: {counts}")
+    return dg.AssetCheckResult(
+        passed=True,
+        # Never an error: a finding is about the source, the build is fine.
+        severity=dg.AssetCheckSeverity.WARN,
+        description=(
+            f"{total} findings in the sources" if total else "no report contradicts itself"
+        ),
+        metadata={
+            "findings": total,
+            **{f"findings/{rule}": n for rule, n in counts.items()},
+            "first_findings": dg.MetadataValue.md(first),
+        },
+    )
