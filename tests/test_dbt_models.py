@@ -19,6 +19,7 @@ from orchestration.extract.model import (
     NarrativeFigure,
     extraction_frames,
 )
+from orchestration.extract.regions import divisions
 from orchestration.ingest.extraction import INGEST_ERRORS_SCHEMA
 from orchestration.ingest.files import FILES_SCHEMA
 from orchestration.ingest.landing import write_tables
@@ -77,6 +78,9 @@ COUNTY = Extraction(
         ),
         NarrativeFigure(
             "主动公开政府信息3200余条", 3200, "3200", "条", True, "余", None, "line 7", line=7
+        ),
+        NarrativeFigure(
+            "未收到行政复议申请", 0, "未收到", "件", False, None, "review_total", "line 9", line=9
         ),
     ],
     line_count=120,
@@ -144,6 +148,7 @@ def dbt_built(tmp_path_factory):
         schema=FILES_SCHEMA,
         orient="row",
     )
+    landing["divisions"] = divisions()
     write_tables(db, landing)
 
     proc = subprocess.run(
@@ -213,7 +218,10 @@ def test_fct_indicator_value(con):
     ]  # the first of two; unit from the catalog
     assert value(con, "a_new", "natural_person") == [(10.0, "件", "line 40 col 1")]
     assert value(con, "p_rules_made") == [(None, "件", "line 20")]  # blank stays NULL
-    assert value(con, "a_new", source="narrative") == [(19.0, "件", "line 8")]
+    # The prose repeats a_new, which the table holds: no narrative value. It alone
+    # states review_total, which the table lacks: that gap is filled.
+    assert value(con, "a_new", source="narrative") == []
+    assert value(con, "review_total", source="narrative") == [(0.0, "件", "line 9")]
     assert value(con, "p_total", path="2018/jingui.txt") == [(17330.0, "条", "line 50")]
 
 

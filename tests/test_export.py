@@ -19,7 +19,7 @@ def test_export_every_mart_as_parquet_and_csv(built_warehouse, tmp_path):
         assert sorted(p.name for p in out.iterdir()) == sorted(f"{t}.{fmt}" for t in marts)
         reader = "read_parquet" if fmt == "parquet" else "read_csv_auto"
         for table, rows in marts.items():
-            assert duckdb.sql(f"select count(*) from {reader}('{out / f'{table}.{fmt}'}')").fetchone()[0] == rows
+            assert duckdb.connect().execute(f"select count(*) from {reader}('{out / f'{table}.{fmt}'}')").fetchone()[0] == rows
 
 
 def test_export_without_a_warehouse_says_so(tmp_path):
