@@ -67,13 +67,21 @@ def assign(keys: list[str], candidates: list[tuple[str, object]], threshold: flo
     score. A row never takes a candidate already taken by a better-matching row,
     so two rows can never land on one code.
     """
+    # Equal keys first (they would win anyway); only the rest need fuzzy scores.
+    exact: dict[str, list[int]] = {}
+    for j, (ck, _) in enumerate(candidates):
+        exact.setdefault(ck, []).append(j)
     scored = []
+    fuzzy_rows = []
     for i, k in enumerate(keys):
-        if not k:
-            continue
+        if k and k in exact:
+            scored += [(1.0, i, j) for j in exact[k]]
+        elif k:
+            fuzzy_rows.append(i)
+    for i in fuzzy_rows:
         for j, (ck, _) in enumerate(candidates):
-            s = similarity(k, ck)
-            if s >= threshold and (s == 1.0 or missing_chars(ck, k) <= max(2, len(ck) // 5)):
+            s = similarity(keys[i], ck, floor=threshold)
+            if s >= threshold and missing_chars(ck, keys[i]) <= max(2, len(ck) // 5):
                 scored.append((s, i, j))
     scored.sort(key=lambda t: (-t[0], t[1], t[2]))
     result: list[tuple[object | None, float]] = [(None, 0.0)] * len(keys)

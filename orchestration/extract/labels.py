@@ -100,13 +100,17 @@ def numbering(text: str) -> Numbering:
     return Numbering(None, None)
 
 
-def similarity(a: str, b: str) -> float:
-    """How alike two label keys are (0..1); 1 only for equal keys."""
+def similarity(a: str, b: str, floor: float = 0.0) -> float:
+    """How alike two label keys are (0..1); 1 only for equal keys. Below `floor`
+    the answer is just 0.0 (cheap upper bounds rule most pairs out)."""
     if a == b:
         return 1.0
     if not a or not b:
         return 0.0
-    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+    m = SequenceMatcher(None, a, b, autojunk=False)
+    if m.real_quick_ratio() < floor or m.quick_ratio() < floor:
+        return 0.0
+    return m.ratio()
 
 
 def missing_chars(reference: str, found: str) -> int:

@@ -49,7 +49,7 @@ def _open(data: bytes) -> pdfium.PdfDocument:
 
 def _count_paths(page: pdfium.PdfPage) -> int:
     n = 0
-    for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=1):
+    for _ in pdf_tables.page_objects(page, pdfium_c.FPDF_PAGEOBJ_PATH):
         n += 1
         if n >= _MIN_RULING_PATHS:
             break

@@ -39,15 +39,27 @@ class _PageBox:
         self.bbox = (0, 0, width, height)
 
 
+def page_objects(page: pdfium.PdfPage, kind: int):
+    """Raw handles of the page's top-level objects of one kind (pypdfium2's own
+    wrapper objects cost more than the work done with them)."""
+    raw = page.raw
+    for i in range(pdfium_c.FPDFPage_CountObjects(raw)):
+        obj = pdfium_c.FPDFPage_GetObject(raw, i)
+        if pdfium_c.FPDFPageObj_GetType(obj) == kind:
+            yield obj
+
+
 def _edges(page: pdfium.PdfPage, height: float) -> tuple[list[dict], list[dict]]:
     """Straight ruling segments as pdfplumber line objects (top-left origin)."""
     vertical, horizontal = [], []
     x, y = ctypes.c_float(), ctypes.c_float()
-    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=1):
-        a, b, c, d, e, f = obj.get_matrix().get()
+    m = pdfium_c.FS_MATRIX()
+    for obj in page_objects(page, pdfium_c.FPDF_PAGEOBJ_PATH):
+        pdfium_c.FPDFPageObj_GetMatrix(obj, m)
+        a, b, c, d, e, f = m.a, m.b, m.c, m.d, m.e, m.f
         start = current = None
-        for i in range(pdfium_c.FPDFPath_CountSegments(obj.raw)):
-            seg = pdfium_c.FPDFPath_GetPathSegment(obj.raw, i)
+        for i in range(pdfium_c.FPDFPath_CountSegments(obj)):
+            seg = pdfium_c.FPDFPath_GetPathSegment(obj, i)
             pdfium_c.FPDFPathSegment_GetPoint(seg, x, y)
             point = (a * x.value + c * y.value + e, b * x.value + d * y.value + f)
             kind = pdfium_c.FPDFPathSegment_GetType(seg)
@@ -112,8 +124,8 @@ def _text_is_complete(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> boo
     """False when PDFium could not decode some text object (it then yields no
     characters for it, e.g. single glyphs of non-embedded CID fonts): the page
     must go to pdfplumber, which decodes them."""
-    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT], max_depth=1):
-        if pdfium_c.FPDFTextObj_GetText(obj.raw, textpage.raw, None, 0) <= 2:
+    for obj in page_objects(page, pdfium_c.FPDF_PAGEOBJ_TEXT):
+        if pdfium_c.FPDFTextObj_GetText(obj, textpage.raw, None, 0) <= 2:
             return False
     return True
 
@@ -136,15 +148,17 @@ def find_tables(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage):
     out = []
     taken = set()
     for table in tables:
-        in_table = [ch for ch in chars if _inside(ch, table.bbox)]
+        table_box = table.bbox  # properties computed on each access: read once
+        in_table = [ch for ch in chars if _inside(ch, table_box)]
         taken.update(ch.index for ch in in_table)
         rows = []
         for row in table.rows:
-            row_chars = [ch for ch in in_table if _inside(ch, row.bbox)]
+            row_box = row.bbox
+            row_chars = [ch for ch in in_table if _inside(ch, row_box)]
             cells = [None if cell is None else _cell_text([ch for ch in row_chars if _inside(ch, cell)])
                      for cell in row.cells]
-            rows.append((row.bbox[1], cells))
-        out.append((table.bbox, rows))
+            rows.append((row_box[1], cells))
+        out.append((table_box, rows))
     outside = [ch for ch in chars if ch.index not in taken]
     return out, outside
 
