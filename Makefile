@@ -29,8 +29,12 @@ manifest: $(STAMP)
 build: install   ## raw/ -> warehouse/disclosure.duckdb
 	$(BIN)/disclosure build
 
+# The UI and the daemon (sensor, schedule); runs and sensor cursors are kept in
+# $DAGSTER_HOME, by default .dagster_home/ here.
+DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 dev: install     ## the Dagster UI on http://127.0.0.1:3000
-	$(BIN)/dagster dev -w workspace.yaml
+	mkdir -p $(DAGSTER_HOME)
+	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -w workspace.yaml
 
 test: install
 	$(BIN)/python -m pytest

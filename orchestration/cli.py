@@ -70,7 +70,24 @@ def main():
     help=f"Published warehouse file [env {ENV_WAREHOUSE}; default warehouse/disclosure.duckdb].",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Show Dagster's and dbt's log lines.")
-def build(raw_dir: Path | None, warehouse: Path | None, verbose: bool):
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit with status 1 when any file failed to load (the warehouse is still published).",
+)
+@click.option(
+    "--progress/--no-progress",
+    "show_progress",
+    default=None,
+    help="Show progress per file and stage [default: only when stdout is a terminal].",
+)
+def build(
+    raw_dir: Path | None,
+    warehouse: Path | None,
+    verbose: bool,
+    strict: bool,
+    show_progress: bool | None,
+):
     """Discover, extract, run dbt and publish the warehouse (in this process)."""
     if raw_dir is not None:
         os.environ[ENV_RAW] = str(raw_dir.resolve())
@@ -80,21 +97,39 @@ def build(raw_dir: Path | None, warehouse: Path | None, verbose: bool):
     if not settings.raw_dir.is_dir():
         raise click.ClickException(f"raw folder {settings.raw_dir} does not exist")
 
+    from orchestration.lock import BuildLocked, check_unlocked
+
+    try:
+        check_unlocked(settings)  # the run holds the lock itself; this is for a clear message
+    except BuildLocked as e:
+        raise click.ClickException(str(e)) from None
+
     from orchestration.project import ensure_manifest
 
     ensure_manifest()
     from dagster import DagsterInstance
 
+    from orchestration import progress
+    from orchestration.console_progress import BuildProgress
     from orchestration.definitions import defs
 
-    run_config = {} if verbose else {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    # Failed files are listed after the run; the log lines are for --verbose.
+    run_config = {} if verbose else {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
     instance = (
         DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
     )
+    if show_progress is None:
+        show_progress = sys.stdout.isatty()
     # dbt's progress lines go to stdout: keep them for a failure unless --verbose.
     captured = io.StringIO()
+    display = None
+    if show_progress:
+        # Bound to stdout as it is now, before dbt's prints are captured below.
+        tty = sys.stdout.isatty()
+        display = BuildProgress(Console(file=sys.stdout, width=None if tty else 200), live=tty)
     with (
-        err.status(f"building {settings.warehouse_path} from {settings.raw_dir} ..."),
+        display or err.status(f"building {settings.warehouse_path} from {settings.raw_dir} ..."),
+        progress.listening(display) if display else contextlib.nullcontext(),
         contextlib.nullcontext() if verbose else contextlib.redirect_stdout(captured),
     ):
         result = defs.resolve_job_def("build_warehouse").execute_in_process(
@@ -120,33 +155,61 @@ def build(raw_dir: Path | None, warehouse: Path | None, verbose: bool):
         if mat.asset_key.path == ["landing", "reports"]:
             extraction = {k: v.value for k, v in mat.metadata.items()}
 
+    from orchestration import summary as built
+
     with _open_warehouse(settings.warehouse_path) as con:
-
-        def count(sql: str) -> int:
-            return con.execute(sql).fetchone()[0]
-
-        summary = [
-            ("files", count("select count(*) from landing.files")),
-            (
-                "parsed now / reused from cache",
-                f"{extraction.get('parsed_now', '?')} / {extraction.get('reused_from_cache', '?')}",
-            ),
-            ("reports", count("select count(*) from marts.dim_report")),
-            (
-                "table cells (catalogued)",
-                count(
-                    "select count(*) from marts.fct_indicator_value where value_source = 'table'"
-                ),
-            ),
-            (
-                "table cells (uncatalogued)",
-                count("select count(*) from marts.fct_uncatalogued_value"),
-            ),
-            ("files that failed", count("select count(*) from marts.ingest_error")),
-            ("extraction issues", count("select count(*) from marts.extraction_issue")),
-        ]
+        n = built.counts(con)
+        errors = built.ingest_errors(con)
+    summary = [
+        ("files", n["files"]),
+        (
+            "parsed now / reused from cache",
+            f"{extraction.get('parsed_now', '?')} / {extraction.get('reused_from_cache', '?')}",
+        ),
+        ("reports", n["reports"]),
+        ("table cells (catalogued)", n["cells"]),
+        ("table cells (uncatalogued)", n["uncatalogued_cells"]),
+        ("extraction issues", n["issues"]),
+        ("files that failed", n["failed_files"]),
+        ("duplicate reports (left out)", n["duplicates"]),
+    ]
     _console().print(f"Built {settings.warehouse_path}", highlight=False)
     _print_table(None, ["", "count"], summary)
+    _print_ingest_errors(errors, n)
+    if strict and n["failed_files"]:
+        raise click.ClickException(
+            f"--strict: {n['failed_files']} files failed to load (listed above and in "
+            "marts.ingest_error); the warehouse was published without them"
+        )
+
+
+def _print_ingest_errors(errors: list[tuple[str, str, str]], n: dict[str, int], limit: int = 20):
+    """The files not in the marts, failures first, and a one-line verdict."""
+    if not errors:
+        return
+    from orchestration.summary import DEDUPLICATE
+
+    errors = sorted(errors, key=lambda e: (e[1] == DEDUPLICATE, e[0]))
+    more = len(errors) - limit
+    table = Table(
+        title="Files not loaded" + (f" (first {limit})" if more > 0 else ""),
+        header_style="bold",
+        title_justify="left",
+    )
+    table.add_column("file", overflow="fold")
+    table.add_column("stage", no_wrap=True)
+    table.add_column("reason", overflow="fold", ratio=1)
+    for row in errors[:limit]:
+        table.add_row(*row)
+    _console().print(table)
+    if more > 0:
+        _console().print(f"… and {more} more: select * from marts.ingest_error", highlight=False)
+    failed, duplicates = n["failed_files"], n["duplicates"]
+    _console().print(
+        f"{failed} file{'s' * (failed != 1)} failed, "
+        f"{duplicates} duplicate report{'s' * (duplicates != 1)} left out",
+        highlight=False,
+    )
 
 
 @main.command()

@@ -1,12 +1,15 @@
-"""The Dagster code location: assets, the build job, the dbt resource."""
+"""The Dagster code location: assets, the build job, its sensor and schedule, the dbt resource."""
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from orchestration.assets.checks import consistency_findings_by_rule
 from orchestration.assets.dbt import disclosure_dbt_models
 from orchestration.assets.ingest import landing_extraction, raw_report_files
 from orchestration.assets.publish import published_warehouse
 from orchestration.assets.regions import administrative_divisions
+from orchestration.automation import daily_build, raw_folder_sensor
+from orchestration.lock import BuildLock
 from orchestration.project import dbt_project
 
 # DuckDB has one writer: every step of a run executes in one process, one at a time.
@@ -25,7 +28,10 @@ defs = dg.Definitions(
         disclosure_dbt_models,
         published_warehouse,
     ],
+    asset_checks=[consistency_findings_by_rule],
     jobs=[build_warehouse],
-    resources={"dbt": DbtCliResource(project_dir=dbt_project)},
+    sensors=[raw_folder_sensor],
+    schedules=[daily_build],
+    resources={"dbt": DbtCliResource(project_dir=dbt_project), "build_lock": BuildLock()},
     executor=dg.in_process_executor,
 )

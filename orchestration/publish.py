@@ -5,18 +5,22 @@ over the target with os.replace (atomic on POSIX). A reader opening the
 warehouse sees the old file or the new one, never a half-written one; a
 reader that had the old file open keeps reading the old file until it
 reconnects; a build killed before the replace leaves the old warehouse as it
-was.
+was (and at worst a hidden temporary copy, removed by the next publish).
 """
 
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from pathlib import Path
 
 import duckdb
 
 CHUNK = 1 << 20
+# A temporary copy this old belongs to a publish that was killed: a live one
+# writes to it continuously and lasts seconds.
+STALE_TMP_SECONDS = 15 * 60
 
 
 def _fsync_dir(path: Path) -> None:
@@ -50,6 +54,17 @@ def _check_copy(path: Path, catalog: str, required: tuple[str, ...]) -> dict[str
     return counts
 
 
+def _remove_stale_copies(target: Path) -> None:
+    """Temporary copies left by publishes that were killed before the rename."""
+    now = time.time()
+    for tmp in target.parent.glob(f".{target.name}.*.tmp"):
+        try:
+            if now - tmp.stat().st_mtime > STALE_TMP_SECONDS:
+                tmp.unlink()
+        except FileNotFoundError:
+            pass
+
+
 def publish_database(
     build_db: Path, target: Path, required: tuple[str, ...] = ()
 ) -> dict[str, int]:
@@ -67,6 +82,7 @@ def publish_database(
     with duckdb.connect(str(build_db)) as con:
         con.execute("checkpoint")
     target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_copies(target)
     tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
     try:
         with build_db.open("rb") as src, tmp.open("wb") as dst:

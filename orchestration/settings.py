@@ -3,13 +3,28 @@
 Everything is read when asked for (not at import), so the CLI can point a run
 at another raw folder or warehouse by setting the variables first.
 
-| variable               | default                                   |
-|------------------------|-------------------------------------------|
-| DISCLOSURE_RAW         | <project>/raw                             |
-| DISCLOSURE_WAREHOUSE   | <project>/warehouse/disclosure.duckdb     |
-| DISCLOSURE_BUILD_DB    | <warehouse dir>/build/<warehouse name>    |
-| DISCLOSURE_CACHE       | <warehouse dir>/cache/extractions.duckdb  |
-| DISCLOSURE_WORKERS     | 2 (0 parses in the calling process)       |
+| variable                  | default                                   |
+|---------------------------|-------------------------------------------|
+| DISCLOSURE_RAW            | <project>/raw                             |
+| DISCLOSURE_WAREHOUSE      | <project>/warehouse/disclosure.duckdb     |
+| DISCLOSURE_BUILD_DB       | <warehouse dir>/build/<warehouse name>    |
+| DISCLOSURE_CACHE          | <warehouse dir>/cache/extractions.duckdb  |
+| DISCLOSURE_WORKERS        | 2 (0 parses in the calling process)       |
+| DISCLOSURE_MAX_FILE_MB    | 200: larger files are not read at all     |
+| DISCLOSURE_MAX_TEXT_MB    | 5: larger text/HTML files are not parsed  |
+| DISCLOSURE_FILE_TIMEOUT   | 300: seconds one file may take to parse   |
+| DISCLOSURE_SETTLE_SECONDS | 60: the raw-folder sensor waits until no  |
+|                           | file changed for this long                |
+
+The size limits keep one odd file from stalling a run or a worker's memory:
+the extractor reads a file whole, and the text and HTML parsers take about a
+second per megabyte (a 30 MB text file: half a minute), while a real report's
+text is well under 1 MB. PDF and DOCX files grow with images, not text, hence
+the larger general limit. A file over a limit is listed in
+`marts.ingest_error` (stage `discover`) with its size and the limit. A
+file that still parses after DISCLOSURE_FILE_TIMEOUT seconds (a pathological
+PDF) has its worker stopped and is listed (stage `extract`, "timed out"); it
+is tried again next run.
 
 The build database keeps the published file's name: dbt writes views whose
 SQL names the database (the file's stem), so the published copy must open
@@ -30,6 +45,11 @@ ENV_WAREHOUSE = "DISCLOSURE_WAREHOUSE"
 ENV_BUILD_DB = "DISCLOSURE_BUILD_DB"
 ENV_CACHE = "DISCLOSURE_CACHE"
 ENV_WORKERS = "DISCLOSURE_WORKERS"
+ENV_MAX_FILE_MB = "DISCLOSURE_MAX_FILE_MB"
+ENV_MAX_TEXT_MB = "DISCLOSURE_MAX_TEXT_MB"
+ENV_SETTLE_SECONDS = "DISCLOSURE_SETTLE_SECONDS"
+ENV_FILE_TIMEOUT = "DISCLOSURE_FILE_TIMEOUT"
+MB = 1 << 20
 
 
 def _path(var: str, default: Path) -> Path:
@@ -46,6 +66,10 @@ class Settings:
     cache_db: Path  # extraction results keyed by (sha256, extractor version)
     workers: int
     batch_size: int = 16
+    max_file_bytes: int = 200 * MB  # any format: the extractor reads files whole
+    max_text_bytes: int = 5 * MB  # text and HTML: parse time grows with the text
+    settle_seconds: float = 60.0  # the raw-folder sensor waits for files to stop changing
+    file_timeout: float = 300.0  # a worker still parsing one file after this is stopped
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -56,6 +80,10 @@ class Settings:
             build_db=_path(ENV_BUILD_DB, warehouse.parent / "build" / warehouse.name),
             cache_db=_path(ENV_CACHE, warehouse.parent / "cache" / "extractions.duckdb"),
             workers=int(os.environ.get(ENV_WORKERS, "2")),
+            max_file_bytes=int(float(os.environ.get(ENV_MAX_FILE_MB, "200")) * MB),
+            max_text_bytes=int(float(os.environ.get(ENV_MAX_TEXT_MB, "5")) * MB),
+            settle_seconds=float(os.environ.get(ENV_SETTLE_SECONDS, "60")),
+            file_timeout=float(os.environ.get(ENV_FILE_TIMEOUT, "300")),
         )
 
     @property

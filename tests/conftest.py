@@ -48,8 +48,9 @@ def settings_env():
 
 
 @pytest.fixture(scope="session")
-def built_warehouse_dirs(tmp_path_factory):
-    """(raw copy, published warehouse path) after running the build_warehouse job once."""
+def built_warehouse_run(tmp_path_factory):
+    """(raw copy, published warehouse path, the job's ExecuteInProcessResult)
+    after running the build_warehouse job once."""
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs
@@ -69,7 +70,13 @@ def built_warehouse_dirs(tmp_path_factory):
             if e.is_step_failure and e.step_failure_data.error
         ]
         pytest.fail("build_warehouse failed:\n" + "\n".join(errors))
-    return raw, warehouse
+    return raw, warehouse, result
+
+
+@pytest.fixture(scope="session")
+def built_warehouse_dirs(built_warehouse_run):
+    """(raw copy, published warehouse path) after running the build_warehouse job once."""
+    return built_warehouse_run[:2]
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,14 @@ import pytest
 from orchestration.extract.model import Cell, Extraction, Identity, IngestError, report_id_for
 from orchestration.ingest.cache import ExtractionCache
 from orchestration.ingest.extraction import build_landing
-from orchestration.ingest.files import detect_format, discover, files_frame
+from orchestration.ingest.files import (
+    Limits,
+    detect_format,
+    discover,
+    files_frame,
+    listing,
+    listing_digest,
+)
 
 
 def write(path: Path, data: bytes | str) -> Path:
@@ -78,6 +85,69 @@ def test_discover_refuses_a_missing_folder(tmp_path):
         discover(tmp_path / "nope")
 
 
+def test_discover_gives_each_skipped_file_its_reason(tmp_path):
+    write(tmp_path / "big.txt", "年度报告\n" * 100_000)  # 1.2 MB of text
+    write(tmp_path / "big.pdf", b"%PDF-1.7\n" + b"0" * 2_000_000)
+    write(tmp_path / "huge.pdf", b"%PDF-1.7\n" + b"0" * 4_000_000)
+    write(tmp_path / "old.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+    write(tmp_path / "a.zip", b"PK\x03\x04garbage")
+    limits = Limits(max_file_bytes=3_000_000, max_text_bytes=1_000_000)
+    found = {f.source_path: (f.status, f.reason) for f in discover(tmp_path, limits)}
+    assert found["big.pdf"] == ("ok", None)  # PDFs grow with images: only the general limit
+    status, reason = found["big.txt"]
+    assert status == "too_large" and "1.2 MB of text" in reason
+    assert "DISCLOSURE_MAX_TEXT_MB" in reason
+    status, reason = found["huge.pdf"]
+    assert status == "too_large" and "DISCLOSURE_MAX_FILE_MB" in reason
+    assert found["old.doc"][0] == "unsupported" and "save it as DOCX or PDF" in found["old.doc"][1]
+    assert found["a.zip"] == (
+        "unsupported",
+        "unsupported format: the content is not PDF, DOCX, HTML or text (.zip)",
+    )
+    assert discover(tmp_path)[1].status == "ok"  # no limits by default
+
+
+def test_discover_hashes_only_files_whose_stat_changed(tmp_path, monkeypatch):
+    from orchestration.ingest import files
+
+    raw = tmp_path / "raw"
+    write(raw / "a.txt", "甲 10")
+    write(raw / "b.txt", "乙 20")
+    first = discover(raw)
+    known = {f.stat_key: f.source_sha256 for f in first}
+    hashed = []
+    real = files.sha256_of
+    monkeypatch.setattr(files, "sha256_of", lambda p: hashed.append(p.name) or real(p))
+    assert discover(raw, known_hashes=known) == first and hashed == []
+    write(raw / "b.txt", "乙 21")  # same size, new content (and mtime/ctime)
+    again = discover(raw, known_hashes=known)
+    assert hashed == ["b.txt"] and again[1].source_sha256 != first[1].source_sha256
+    assert again[1].source_sha256 == real(raw / "b.txt")
+
+
+def test_the_cache_remembers_file_hashes(tmp_path):
+    raw = tmp_path / "raw"
+    write(raw / "a.txt", "甲 10")
+    found = discover(raw)
+    with ExtractionCache(tmp_path / "cache.duckdb") as cache:
+        cache.remember_file_hashes(found)
+    with ExtractionCache(tmp_path / "cache.duckdb") as cache:
+        assert cache.file_hashes() == {found[0].stat_key: found[0].source_sha256}
+
+
+def test_listing_digest_changes_with_any_file_and_reads_none(tmp_path):
+    raw = tmp_path / "raw"
+    write(raw / "a.txt", "甲 10")
+    write(raw / ".hidden", "x")
+    before = listing_digest(listing(raw))
+    assert [e[0] for e in listing(raw)] == ["a.txt"]
+    assert listing_digest(listing(raw)) == before
+    write(raw / "sub" / "b.txt", "乙")
+    added = listing_digest(listing(raw))
+    (raw / "sub" / "b.txt").unlink()
+    assert added != before and listing_digest(listing(raw)) == before
+
+
 # --- stand-in extractors (module level, so worker processes can import them) ---
 
 CALLS: list[str] = []
@@ -90,6 +160,14 @@ def fake_extract(path: Path, raw_root: Path) -> Extraction:
         raise IngestError("read", "no text")
     if text.startswith("CRASH"):
         raise ZeroDivisionError("boom")
+    if text.startswith("HANG"):
+        import time
+
+        time.sleep(600)
+    if text.startswith("DIE"):
+        import os
+
+        os._exit(1)  # the worker process dies
     value = float(text.split()[-1])
     return Extraction(
         source_path=path.relative_to(raw_root).as_posix(),
@@ -116,10 +194,16 @@ def fake_extract(path: Path, raw_root: Path) -> Extraction:
     )
 
 
-def landing(raw: Path, cache_path: Path, workers: int = 0):
+def landing(raw: Path, cache_path: Path, workers: int = 0, **kwargs):
     with ExtractionCache(cache_path) as cache:
         return build_landing(
-            files_frame(discover(raw)), raw, cache, fake_extract, workers=workers, batch_size=2
+            files_frame(discover(raw)),
+            raw,
+            cache,
+            fake_extract,
+            workers=workers,
+            batch_size=kwargs.pop("batch_size", 2),
+            **kwargs,
         )
 
 
@@ -165,7 +249,7 @@ def test_failures_become_ingest_errors_and_the_run_goes_on(tmp_path):
     errors = result.frames["ingest_errors"].select("source_path", "stage", "reason").rows()
     assert errors == [
         ("crash.txt", "extract", "ZeroDivisionError: boom"),
-        ("empty.txt", "discover", "empty file"),
+        ("empty.txt", "discover", "empty file (0 bytes)"),
         ("refused.txt", "read", "no text"),
     ]
     assert result.frames["reports"]["source_path"].to_list() == ["good.txt"]
@@ -204,3 +288,54 @@ def test_worker_processes_give_the_same_result(tmp_path):
     pooled = landing(raw, tmp_path / "pooled.duckdb", workers=2).frames
     for name in inline:
         assert inline[name].equals(pooled[name]), name
+
+
+def test_relations_of_removed_dbt_models_are_dropped(tmp_path):
+    import duckdb
+
+    from orchestration.ingest.landing import drop_stale_relations
+
+    db = tmp_path / "disclosure.duckdb"
+    with duckdb.connect(str(db)) as con:
+        for sql in (
+            "create schema landing",
+            "create schema marts",
+            "create schema staging",
+            "create table landing.files as select 1 as x",
+            "create table marts.dim_report as select 1 as x",
+            "create table marts.renamed_away as select 1 as x",
+            "create view staging.stg_old as select * from landing.files",
+        ):
+            con.execute(sql)
+    keep = {("marts", "dim_report"), ("staging", "stg_new")}
+    assert sorted(drop_stale_relations(db, keep)) == ["marts.renamed_away", "staging.stg_old"]
+    with duckdb.connect(str(db)) as con:
+        left = con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables order by 1"
+        ).fetchall()
+    assert [r[0] for r in left] == ["landing.files", "marts.dim_report"]
+
+
+def test_a_hung_or_dying_worker_fails_only_its_file(tmp_path):
+    raw = tmp_path / "raw"
+    for name in ("a", "c", "e", "f"):
+        write(raw / f"{name}.txt", f"机构{name} 1")
+    write(raw / "b-hang.txt", "HANG")
+    write(raw / "d-die.txt", "DIE")
+    warnings = []
+    result = landing(
+        raw,
+        tmp_path / "cache.duckdb",
+        workers=2,
+        batch_size=6,
+        file_timeout=3,
+        warn=warnings.append,
+    )
+    errors = {p: (stage, reason) for p, _, stage, reason in result.frames["ingest_errors"].rows()}
+    assert errors["b-hang.txt"][0] == "extract"
+    assert errors["b-hang.txt"][1].startswith("timed out: still parsing after 3 s")
+    assert errors["d-die.txt"][1].startswith("worker process died while parsing it")
+    assert sorted(result.frames["reports"]["source_path"]) == ["a.txt", "c.txt", "e.txt", "f.txt"]
+    assert any(w.startswith("b-hang.txt: extract: timed out") for w in warnings)
+    with ExtractionCache(tmp_path / "cache.duckdb") as cache:  # neither failure is cached
+        assert len(cache.known()) == 4

@@ -62,24 +62,5 @@ def test_values_trace_back_to_a_line_and_the_text_found_there(con, built_warehou
         assert text in (raw / path).read_text(encoding="utf-8").splitlines()[line - 1]
 
 
-def test_a_second_build_gives_the_same_warehouse(built_warehouse_dirs, settings_env, tmp_path):
-    from click.testing import CliRunner
-
-    from orchestration.cli import main
-
-    raw, first = built_warehouse_dirs
-    again = tmp_path / "again" / "disclosure.duckdb"
-    with settings_env(raw, again, cache=first.parent / "cache" / "extractions.duckdb"):
-        assert CliRunner().invoke(main, ["build"]).exit_code == 0
-        assert CliRunner().invoke(main, ["build"]).exit_code == 0
-    query = ("select report_id, indicator_code, applicant_type, value_source, value, source_locator"
-             " from marts.fct_indicator_value order by all")
-    a = duckdb.connect(str(first), read_only=True)
-    b = duckdb.connect(str(again), read_only=True)
-    try:
-        assert a.execute(query).fetchall() == b.execute(query).fetchall()
-        assert a.execute("select * from marts.dim_report order by all").fetchall() == \
-            b.execute("select * from marts.dim_report order by all").fetchall()
-    finally:
-        a.close()
-        b.close()
+# A second build giving the same warehouse (every mart, row for row) and parsing
+# nothing: tests/test_incremental.py, with changed and deleted files as well.

@@ -1,5 +1,6 @@
 """The dbt project's seeds, models and tests as Dagster assets and checks."""
 
+import json
 import os
 from collections.abc import Mapping
 from contextlib import contextmanager
@@ -8,6 +9,8 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from orchestration import progress
+from orchestration.ingest.landing import drop_stale_relations
 from orchestration.project import dbt_project
 from orchestration.settings import Settings
 
@@ -54,11 +57,34 @@ def disclosure_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource
     # connection open in this process, which locks the file against the publish
     # step; published_warehouse reports the mart row counts instead.)
     settings = Settings.from_env()
+    # Marts are tables rebuilt whole by every run; a model removed or renamed
+    # since the last run would leave its table behind: drop those first.
+    dropped = drop_stale_relations(settings.build_db, _dbt_relations())
+    if dropped:
+        context.log.info(f"dropped relations no dbt model builds any more: {dropped}")
+    total = len(context.selected_asset_keys) + len(context.selected_asset_check_keys)
+    progress.emit("stage", name="dbt", total=total)
     with _environ(settings.dbt_env()):
         # One target folder next to the build database, reused run after run
         # (dagster-dbt's default is a new folder under dbt_project/target each time).
         invocation = dbt.cli(["build"], context=context, target_path=settings.dbt_target_dir)
-    yield from invocation.stream()
+    for event in invocation.stream():
+        if isinstance(event, dg.Output | dg.AssetMaterialization):
+            progress.emit("dbt", name=event.output_name if isinstance(event, dg.Output) else "")
+        elif isinstance(event, dg.AssetCheckResult):
+            progress.emit("dbt", name=event.check_name, passed=event.passed)
+        yield event
+
+
+def _dbt_relations() -> set[tuple[str, str]]:
+    """(schema, relation) of every model, seed and snapshot of the manifest."""
+    nodes = json.loads(dbt_project.manifest_path.read_text())["nodes"].values()
+    return {
+        (n["schema"], n.get("alias") or n["name"])
+        for n in nodes
+        if n["resource_type"] in ("model", "seed", "snapshot")
+        and n["config"].get("materialized") != "ephemeral"
+    }
 
 
 MART_KEYS = sorted(

@@ -3,11 +3,11 @@
 import dagster as dg
 import polars as pl
 
-from orchestration import extract
+from orchestration import extract, progress
 from orchestration.extract.model import LANDING_SCHEMAS
 from orchestration.ingest.cache import ExtractionCache, extraction_version
 from orchestration.ingest.extraction import build_landing
-from orchestration.ingest.files import discover, files_frame
+from orchestration.ingest.files import Limits, discover, files_frame
 from orchestration.ingest.landing import read_table, write_tables
 from orchestration.settings import Settings
 
@@ -34,17 +34,28 @@ def markdown_preview(frame: pl.DataFrame, columns: list[str], rows: int = 10) ->
     key=FILES_KEY,
     group_name=GROUP,
     kinds={"python", "duckdb"},
+    required_resource_keys={"build_lock"},
     description=(
         "Every file under the raw folder (recursively, hidden files skipped) with its "
-        "SHA-256, size, and format detected from content and extension."
+        "SHA-256, size, and format detected from content and extension (SHA-256 read again "
+        "only for files whose size, mtime or ctime changed)."
     ),
 )
 def raw_report_files(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = Settings.from_env()
-    frame = files_frame(discover(settings.raw_dir))
+    progress.emit("stage", name="discover")
+    limits = Limits(settings.max_file_bytes, settings.max_text_bytes)
+    with ExtractionCache(settings.cache_db) as cache:
+        found = discover(settings.raw_dir, limits, known_hashes=cache.file_hashes())
+        cache.remember_file_hashes(found)
+    frame = files_frame(found)
     write_tables(settings.build_db, {"files": frame})
     by_format = {fmt: n for fmt, n in frame.group_by("source_format").len().iter_rows()}
     context.log.info(f"{frame.height} files under {settings.raw_dir}: {by_format}")
+    for path, reason in (
+        frame.filter(pl.col("status") != "ok").select("source_path", "reason").rows()
+    ):
+        context.log.warning(f"{path}: discover: {reason}")
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": frame.height,
@@ -60,6 +71,7 @@ def raw_report_files(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 @dg.multi_asset(
     name="landing_extraction",
     group_name=GROUP,
+    required_resource_keys={"build_lock"},
     specs=[
         dg.AssetSpec(
             ["landing", name],
@@ -93,6 +105,8 @@ def landing_extraction(context: dg.AssetExecutionContext):
             workers=settings.workers,
             batch_size=settings.batch_size,
             log=context.log.info,
+            warn=context.log.warning,
+            file_timeout=settings.file_timeout,
         )
     frames = result.frames
     write_tables(settings.build_db, frames)
@@ -107,6 +121,10 @@ def landing_extraction(context: dg.AssetExecutionContext):
         "issues": frames["extraction_issues"].height,
     }
     context.log.info(f"landing tables written: {counts}")
+    parsed = result.parsed_paths
+    parsed_md = "\n".join(f"- `{p}`" for p in parsed[:50]) + (
+        f"\n- … and {len(parsed) - 50} more" if len(parsed) > 50 else ""
+    )
     previews = {
         "reports": ["source_path", "template", "report_year", "organization", "region_name"],
         "cells": [
@@ -128,6 +146,11 @@ def landing_extraction(context: dg.AssetExecutionContext):
                 "dagster/row_count": frames[name].height,
                 "extractor_version": extraction_version(),
                 **(counts if name == "reports" else {}),
+                **(
+                    {"parsed_files": dg.MetadataValue.md(parsed_md or "_(none: all cached)_")}
+                    if name == "reports"
+                    else {}
+                ),
                 "preview": markdown_preview(frames[name], previews[name]),
             },
         )

@@ -1,8 +1,11 @@
 """The published warehouse: the build database copied atomically once every mart is built."""
 
 import dagster as dg
+import duckdb
 
+from orchestration import progress, summary
 from orchestration.assets.dbt import MART_KEYS
+from orchestration.assets.ingest import markdown_preview
 from orchestration.publish import publish_database
 from orchestration.settings import Settings
 
@@ -12,6 +15,7 @@ from orchestration.settings import Settings
     deps=MART_KEYS,
     group_name="publish",
     kinds={"duckdb"},
+    required_resource_keys={"build_lock"},
     description=(
         "The warehouse readers open: the build database copied next to the target, "
         "fsynced, checked, and moved over the old file with os.replace."
@@ -19,14 +23,32 @@ from orchestration.settings import Settings
 )
 def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = Settings.from_env()
+    progress.emit("stage", name="publish")
+    # What is about to be published (read-only, closed before the copy).
+    with duckdb.connect(str(settings.build_db), read_only=True) as con:
+        built = summary.counts(con)
+        previews = summary.previews(con)
+        errors = summary.ingest_errors(con)
+    for path, stage, reason in errors:
+        if stage == summary.DEDUPLICATE:
+            context.log.warning(f"{path}: {stage}: {reason}")
     required = tuple(".".join(key.path) for key in MART_KEYS)
     counts = publish_database(settings.build_db, settings.warehouse_path, required)
     size = settings.warehouse_path.stat().st_size
-    context.log.info(f"published {settings.warehouse_path} ({size} bytes): {counts}")
+    context.log.info(
+        f"published {settings.warehouse_path} ({size} bytes): {built['reports']} reports, "
+        f"{built['cells']} table cells, {built['issues']} issues, "
+        f"{built['failed_files']} failed files, {built['duplicates']} duplicates"
+    )
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(settings.warehouse_path)),
             "size_bytes": size,
+            **built,
+            **{
+                f"preview/{name}": markdown_preview(frame, list(frame.columns))
+                for name, frame in previews.items()
+            },
             **{f"rows/{table}": n for table, n in counts.items()},
         }
     )

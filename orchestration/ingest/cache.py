@@ -7,17 +7,26 @@ needs no new parse. Rows are keyed by (source_sha256, extractor_version); a
 new EXTRACTOR_VERSION makes every file parse again, and rows of other
 versions are dropped when new ones are stored.
 
-The extractor also reads the dbt seeds (the indicator catalog, the applicant
-columns), so the version the cache keys on is EXTRACTOR_VERSION plus a digest
-of those files: editing the catalog re-parses everything as well.
+The version the cache keys on is EXTRACTOR_VERSION plus a digest of the
+extractor's source code and of the dbt seeds it reads (the indicator catalog,
+the applicant columns): editing either re-parses everything.
 
 Files the extractor refused (IngestError) are cached too, in `failures`, so a
 broken file is not parsed on every run. Unexpected exceptions are not cached:
 they are bugs, and the file is tried again next time.
+
+`file_hashes` remembers each raw file's SHA-256 under its stat signature, so
+discovery does not read an unchanged file to hash it again. It holds the
+files of the last discovery only.
+
+Rows of contents no longer under the raw folder stay (a file moved back, or
+an edit undone, is not parsed again); they are dropped with every row when
+EXTRACTOR_VERSION changes, or by deleting the cache file.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -33,12 +42,19 @@ from orchestration.extract.model import (
     Extraction,
     extraction_frames,
 )
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.ingest.files import RawFile, StatKey
+from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
+
+EXTRACT_PACKAGE = PROJECT_ROOT / "orchestration" / "extract"
 
 # Columns the landing tables take from the file's current place, not its content.
 PATH_COLUMNS = ("report_id", "source_path")
 KEY_COLUMNS: dict[str, pl.DataType] = {"source_sha256": pl.Utf8, "extractor_version": pl.Utf8}
 FAILURES_SCHEMA: dict[str, pl.DataType] = {**KEY_COLUMNS, "stage": pl.Utf8, "reason": pl.Utf8}
+FILE_HASHES_DDL = (
+    "create table if not exists file_hashes (source_path varchar, size_bytes bigint, "
+    "mtime_ns bigint, ctime_ns bigint, inode bigint, source_sha256 varchar)"
+)
 
 _DUCKDB_TYPES = {
     pl.Utf8: "VARCHAR",
@@ -49,11 +65,15 @@ _DUCKDB_TYPES = {
 }
 
 
+@functools.cache
 def extraction_version() -> str:
-    """EXTRACTOR_VERSION and a digest of the seed files the extractor reads."""
+    """EXTRACTOR_VERSION and a digest of what decides an extraction: the
+    extractor's source code and the seed files it reads. Any edit to either
+    parses every file again; nobody has to remember to bump a number."""
     digest = hashlib.sha256()
-    for path in sorted((DBT_PROJECT_DIR / "seeds").glob("*.csv")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    sources = sorted(EXTRACT_PACKAGE.rglob("*.py")) + sorted((DBT_PROJECT_DIR / "seeds").glob("*.csv"))
+    for path in sources:
+        digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return f"{EXTRACTOR_VERSION}+{digest.hexdigest()[:12]}"
 
 
@@ -112,6 +132,39 @@ class ExtractionCache:
                 continue
             columns = ", ".join(f'"{c}" {t}' for c, t in wanted)
             self.con.execute(f'create or replace table "{name}" ({columns})')
+        self.con.execute(FILE_HASHES_DDL)
+
+    def file_hashes(self) -> dict[StatKey, str]:
+        """SHA-256 of the files of the last discovery, by stat signature."""
+        rows = self.con.execute(
+            "select source_path, size_bytes, mtime_ns, ctime_ns, inode, source_sha256 "
+            "from file_hashes"
+        ).fetchall()
+        return {tuple(r[:5]): r[5] for r in rows}
+
+    def remember_file_hashes(self, files: Iterable[RawFile]) -> None:
+        """Replace the remembered hashes with these files' ones."""
+        rows = [(*f.stat_key, f.source_sha256) for f in files if f.stat_key is not None]
+        frame = pl.DataFrame(  # noqa: F841 (read by DuckDB below)
+            rows,
+            schema={
+                "source_path": pl.Utf8,
+                "size_bytes": pl.Int64,
+                "mtime_ns": pl.Int64,
+                "ctime_ns": pl.Int64,
+                "inode": pl.Int64,
+                "source_sha256": pl.Utf8,
+            },
+            orient="row",
+        )
+        self.con.execute("begin transaction")
+        try:
+            self.con.execute("delete from file_hashes")
+            self.con.execute("insert into file_hashes by name select * from frame")
+            self.con.execute("commit")
+        except BaseException:
+            self.con.execute("rollback")
+            raise
 
     def known(self) -> set[str]:
         """Content hashes already extracted (or refused) by this extractor version."""

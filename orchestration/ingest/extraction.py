@@ -7,11 +7,12 @@ import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
+from orchestration import progress
 from orchestration.extract.model import LANDING_SCHEMAS, Extraction, IngestError, report_id_for
 from orchestration.ingest.cache import ExtractionCache, Outcome
 from orchestration.ingest.files import FILES_SCHEMA
@@ -41,6 +42,13 @@ def _batches(items: Sequence, size: int) -> Iterator[Sequence]:
         yield items[i : i + size]
 
 
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Kill a pool's worker processes (one is stuck) and let the pool go."""
+    for process in list(getattr(pool, "_processes", {}).values()):
+        process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
 def extract_contents(
     todo: Sequence[tuple[str, Path]],
     raw_root: Path,
@@ -49,15 +57,28 @@ def extract_contents(
     workers: int,
     batch_size: int,
     on_batch: Callable[[list[Outcome]], None],
+    on_file: Callable[[Path, Outcome], None] = lambda _path, _outcome: None,
+    file_timeout: float | None = None,
 ) -> list[Outcome]:
     """Extract each (sha256, path) in `todo`, `workers` processes at a time
-    (0: in this process), handing each finished batch to `on_batch` so it is
-    stored before the next starts. A worker that dies fails only its batch's
-    unfinished files; the next batch gets a fresh pool."""
+    (0: in this process), handing each finished file to `on_file` and each
+    finished batch to `on_batch` so it is stored before the next starts.
+
+    The worker processes are started once and serve every batch. A file
+    still running `file_timeout` seconds after its turn came fails ("timed
+    out") and the pool is replaced. When a worker dies (a crash in a C
+    library, the OOM killer), the batch's unfinished files run again one at a
+    time, so that only the file that kills its worker fails. Files finished
+    meanwhile keep their results; neither failure is cached (the file is
+    tried again next run). With workers=0 there is no timeout: nothing can
+    stop a parse in this process."""
     outcomes: list[Outcome] = []
     if workers <= 0:
         for batch in _batches(todo, batch_size):
-            done = [extract_one(extractor, str(p), str(raw_root), sha) for sha, p in batch]
+            done = []
+            for sha, p in batch:
+                done.append(extract_one(extractor, str(p), str(raw_root), sha))
+                on_file(p, done[-1])
             on_batch(done)
             outcomes += done
         return outcomes
@@ -66,23 +87,49 @@ def extract_contents(
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
     try:
         for batch in _batches(todo, batch_size):
-            futures = [
-                (sha, pool.submit(extract_one, extractor, str(p), str(raw_root), sha))
-                for sha, p in batch
-            ]
-            done, broken = [], False
-            for sha, future in futures:
-                try:
-                    done.append(future.result())
-                except BrokenProcessPool as e:
-                    broken = True
-                    reason = f"worker process died: {type(e).__name__}: {e}"
-                    done.append(Outcome(sha, stage="extract", reason=reason, cacheable=False))
+            results: dict[str, Outcome] = {}
+            pending, one_at_a_time = list(batch), False
+            while pending:
+                group = pending[:1] if one_at_a_time else pending
+                rest = pending[len(group) :]
+                futures = [
+                    (sha, p, pool.submit(extract_one, extractor, str(p), str(raw_root), sha))
+                    for sha, p in group
+                ]
+                pending, replace_pool = [], False
+                for sha, p, future in futures:
+                    if replace_pool:  # keep what finished, run the rest again
+                        if future.done() and not future.cancelled() and not future.exception():
+                            results[sha] = future.result()
+                            on_file(p, results[sha])
+                        else:
+                            pending.append((sha, p))
+                        continue
+                    try:
+                        results[sha] = future.result(timeout=file_timeout)
+                    except TimeoutError:
+                        reason = (
+                            f"timed out: still parsing after {file_timeout:g} s "
+                            "(DISCLOSURE_FILE_TIMEOUT); the worker was stopped"
+                        )
+                        results[sha] = Outcome(sha, stage="extract", reason=reason, cacheable=False)
+                        replace_pool = True
+                    except BrokenProcessPool as e:
+                        replace_pool = True
+                        if not one_at_a_time:  # which running file did it? one at a time
+                            one_at_a_time = True
+                            pending.append((sha, p))
+                            continue
+                        reason = f"worker process died while parsing it: {type(e).__name__}: {e}"
+                        results[sha] = Outcome(sha, stage="extract", reason=reason, cacheable=False)
+                    on_file(p, results[sha])
+                if replace_pool:
+                    _stop(pool)
+                    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+                pending += rest
+            done = [results[sha] for sha, _ in batch]
             on_batch(done)
             outcomes += done
-            if broken:
-                pool.shutdown(cancel_futures=True)
-                pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
     finally:
         pool.shutdown(cancel_futures=True)
     return outcomes
@@ -96,6 +143,7 @@ class LandingBuild:
     parsed_now: int
     reused: int
     failed: int
+    parsed_paths: list[str] = field(default_factory=list)  # the files parsed in this run
 
 
 def assemble(
@@ -120,10 +168,12 @@ def assemble(
         "source_path",
         "source_sha256",
         pl.lit("discover").alias("stage"),
-        pl.when(pl.col("status") == "empty")
-        .then(pl.lit("empty file"))
-        .otherwise(pl.format("unsupported format: {}", "source_format"))
-        .alias("reason"),
+        pl.coalesce(
+            "reason",
+            pl.when(pl.col("status") == "empty")
+            .then(pl.lit("empty file"))
+            .otherwise(pl.format("unsupported format: {}", "source_format")),
+        ).alias("reason"),
     )
     refused = ok.join(cached["failures"], on="source_sha256").select(list(INGEST_ERRORS_SCHEMA))
     crashed_by_sha = pl.DataFrame(
@@ -150,8 +200,13 @@ def build_landing(
     workers: int,
     batch_size: int,
     log: Callable[[str], None] = lambda _msg: None,
+    warn: Callable[[str], None] | None = None,
+    file_timeout: float | None = None,
 ) -> LandingBuild:
-    """Extract what the cache lacks, then assemble the landing tables."""
+    """Extract what the cache lacks, then assemble the landing tables. Each
+    failure is passed to `warn` (default: `log`) as it happens, and progress
+    events go to orchestration.progress."""
+    warn = warn or log
     ok = files.filter(pl.col("status") == "ok")
     known = cache.known()
     todo: dict[str, Path] = {}
@@ -159,11 +214,18 @@ def build_landing(
         if sha not in known and sha not in todo:
             todo[sha] = raw_root / path
     log(f"{ok.height} files to extract: {len(todo)} new contents, the rest cached")
+    progress.emit("extract", files=ok.height, to_parse=len(todo), cached=ok.height - len(todo))
 
     def store(batch: list[Outcome]) -> None:
         cache.store(batch)
         failed = sum(o.extraction is None for o in batch)
         log(f"extracted {len(batch)} files ({failed} failed)")
+
+    def each(path: Path, outcome: Outcome) -> None:
+        rel = path.relative_to(raw_root).as_posix()
+        if outcome.extraction is None:
+            warn(f"{rel}: {outcome.stage}: {outcome.reason}")
+        progress.emit("file", path=rel, ok=outcome.extraction is not None, reason=outcome.reason)
 
     outcomes = extract_contents(
         list(todo.items()),
@@ -172,13 +234,17 @@ def build_landing(
         workers=workers,
         batch_size=batch_size,
         on_batch=store,
+        on_file=each,
+        file_timeout=file_timeout,
     )
     transient = [o for o in outcomes if not o.cacheable]
     frames = assemble(files, cache.load(ok["source_sha256"]), transient)
     parsed_shas = set(todo)
+    parsed = ok.filter(pl.col("source_sha256").is_in(parsed_shas))
     return LandingBuild(
         frames=frames,
-        parsed_now=ok.filter(pl.col("source_sha256").is_in(parsed_shas)).height,
-        reused=ok.filter(~pl.col("source_sha256").is_in(parsed_shas)).height,
+        parsed_now=parsed.height,
+        reused=ok.height - parsed.height,
         failed=frames["ingest_errors"].height,
+        parsed_paths=parsed["source_path"].to_list(),
     )

@@ -1,4 +1,11 @@
-"""Finding the raw files and telling their format from content and extension."""
+"""Finding the raw files and telling their format from content and extension.
+
+Discovery hashes every file (SHA-256: the extraction cache's key) unless the
+caller passes the hashes of a previous run keyed by the file's stat
+signature (path, size, mtime, ctime, inode): an unchanged file is then not
+read again, which matters on a folder of thousands of PDFs. Any write to a
+file changes its ctime, so a rewrite that keeps size and mtime is still seen.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,8 @@ import codecs
 import hashlib
 import os
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -23,8 +31,23 @@ FILES_SCHEMA: dict[str, pl.DataType] = {
     "source_sha256": pl.Utf8,
     "source_format": pl.Utf8,
     "size_bytes": pl.Int64,
-    "status": pl.Utf8,  # ok | empty | unsupported
+    "status": pl.Utf8,  # ok | empty | unsupported | too_large
+    "reason": pl.Utf8,  # why a file is not handed to the extractor (NULL when ok)
 }
+MB = 1 << 20
+
+StatKey = tuple[str, int, int, int, int]  # path, size, mtime_ns, ctime_ns, inode
+
+
+@dataclass(frozen=True)
+class Limits:
+    """File sizes above which a file is not extracted (None: no limit); see settings.py."""
+
+    max_file_bytes: int | None = None
+    max_text_bytes: int | None = None  # text and HTML
+
+
+NO_LIMITS = Limits()
 
 
 @dataclass(frozen=True)
@@ -33,15 +56,47 @@ class RawFile:
     source_sha256: str
     source_format: str  # text | pdf | docx | html | doc | unknown
     size_bytes: int
-
-    @property
-    def status(self) -> str:
-        if self.size_bytes == 0:
-            return "empty"
-        return "ok" if self.source_format in SUPPORTED_FORMATS else "unsupported"
+    status: str = "ok"  # ok | empty | unsupported | too_large
+    reason: str | None = None
+    stat_key: StatKey | None = field(default=None, compare=False, repr=False)
 
 
-def iter_raw_paths(raw_dir: Path):
+def _mb(n: int) -> str:
+    return f"{n / MB:.1f} MB" if n >= MB // 10 else f"{n} bytes"
+
+
+def classify(path: Path, source_format: str, size: int, limits: Limits) -> tuple[str, str | None]:
+    """(status, reason): whether the extractor gets the file, and if not, why."""
+    if size == 0:
+        return "empty", "empty file (0 bytes)"
+    if source_format == "doc":
+        return "unsupported", (
+            "legacy Word .doc/.wps (OLE) file: not supported; save it as DOCX or PDF to load it"
+        )
+    if source_format not in SUPPORTED_FORMATS:
+        ext = path.suffix.lower() or "no extension"
+        return "unsupported", (
+            f"unsupported format: the content is not PDF, DOCX, HTML or text ({ext})"
+        )
+    if limits.max_file_bytes is not None and size > limits.max_file_bytes:
+        return "too_large", (
+            f"file too large: {_mb(size)}, over the {_mb(limits.max_file_bytes)} limit for any "
+            "file (DISCLOSURE_MAX_FILE_MB); not read"
+        )
+    if (
+        source_format in ("text", "html")
+        and limits.max_text_bytes is not None
+        and size > limits.max_text_bytes
+    ):
+        return "too_large", (
+            f"file too large: {_mb(size)} of {source_format}, over the "
+            f"{_mb(limits.max_text_bytes)} limit for text and HTML (DISCLOSURE_MAX_TEXT_MB); "
+            "a report's text is well under 1 MB and parsing takes about a second per MB"
+        )
+    return "ok", None
+
+
+def iter_raw_paths(raw_dir: Path) -> Iterator[Path]:
     """Files under `raw_dir`, recursively; hidden files and folders (leading
     '.') and Office lock files ('~$') are skipped."""
     for dirpath, dirnames, filenames in os.walk(raw_dir):
@@ -104,19 +159,50 @@ def detect_format(path: Path) -> str:
     return "unknown"
 
 
-def discover(raw_dir: Path) -> list[RawFile]:
+def stat_key(source_path: str, st: os.stat_result) -> StatKey:
+    return (source_path, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def discover(
+    raw_dir: Path,
+    limits: Limits = NO_LIMITS,
+    known_hashes: Mapping[StatKey, str] | None = None,
+) -> list[RawFile]:
+    """Every file under `raw_dir` with its hash, format and status. A file
+    whose stat signature is in `known_hashes` keeps that hash unread."""
     if not raw_dir.is_dir():
         raise FileNotFoundError(f"raw folder {raw_dir} does not exist")
-    found = [
-        RawFile(
-            source_path=path.relative_to(raw_dir).as_posix(),
-            source_sha256=sha256_of(path),
-            source_format=detect_format(path),
-            size_bytes=path.stat().st_size,
-        )
-        for path in iter_raw_paths(raw_dir)
-    ]
+    known_hashes = known_hashes or {}
+    found = []
+    for path in iter_raw_paths(raw_dir):
+        rel = path.relative_to(raw_dir).as_posix()
+        key = stat_key(rel, path.stat())
+        sha = known_hashes.get(key) or sha256_of(path)
+        fmt = detect_format(path)
+        status, reason = classify(path, fmt, key[1], limits)
+        found.append(RawFile(rel, sha, fmt, key[1], status, reason, stat_key=key))
     return sorted(found, key=lambda f: f.source_path)
+
+
+def listing(raw_dir: Path) -> list[tuple[str, int, int]]:
+    """(path, size, mtime_ns) of every file discovery would find: a stat per
+    file, no reads. Sorted."""
+    out = []
+    for path in iter_raw_paths(raw_dir):
+        try:
+            st = path.stat()
+        except FileNotFoundError:  # deleted between the walk and the stat
+            continue
+        out.append((path.relative_to(raw_dir).as_posix(), st.st_size, st.st_mtime_ns))
+    return sorted(out)
+
+
+def listing_digest(entries: list[tuple[str, int, int]]) -> str:
+    """A short digest of a listing: equal listings, equal digests."""
+    digest = hashlib.sha256()
+    for path, size, mtime_ns in entries:
+        digest.update(f"{path}\0{size}\0{mtime_ns}\n".encode())
+    return digest.hexdigest()[:32]
 
 
 def files_frame(files: list[RawFile]) -> pl.DataFrame:
@@ -127,6 +213,7 @@ def files_frame(files: list[RawFile]) -> pl.DataFrame:
             "source_format": f.source_format,
             "size_bytes": f.size_bytes,
             "status": f.status,
+            "reason": f.reason,
         }
         for f in files
     ]

@@ -10,6 +10,30 @@ import polars as pl
 LANDING_SCHEMA = "landing"
 
 
+def drop_stale_relations(db_path: Path, keep: set[tuple[str, str]]) -> list[str]:
+    """Drop the tables and views of the schemas named in `keep` ((schema, name)
+    pairs) that are not in `keep`: what a dbt model since removed or renamed
+    left in the build database. Other schemas (landing) are not touched.
+    Returns the dropped relations."""
+    if not db_path.exists():
+        return []
+    schemas = sorted({schema for schema, _ in keep})
+    dropped = []
+    with duckdb.connect(str(db_path)) as con:
+        found = con.execute(
+            "select table_schema, table_name, table_type from information_schema.tables "
+            "where table_catalog = current_database() and table_schema in (select unnest(?))",
+            [schemas],
+        ).fetchall()
+        for schema, name, kind in found:
+            if (schema, name) in keep:
+                continue
+            what = "view" if kind == "VIEW" else "table"
+            con.execute(f'drop {what} if exists "{schema}"."{name}" cascade')
+            dropped.append(f"{schema}.{name}")
+    return dropped
+
+
 def write_tables(
     db_path: Path, frames: dict[str, pl.DataFrame], schema: str = LANDING_SCHEMA
 ) -> None:

@@ -3,6 +3,8 @@ with
 reports as (
 
     select * from {{ ref('stg_landing__reports') }}
+    -- one file per report: duplicates are listed in ingest_error
+    where report_id in (select report_id from {{ ref('int_reports__deduplicated') }} where is_kept)
 
 ),
 

@@ -13,6 +13,7 @@ reported as (
         source_locator
 
     from {{ ref('stg_landing__extraction_issues') }}
+    where report_id in (select report_id from {{ ref('int_reports__deduplicated') }} where is_kept)
 
 ),
 
@@ -32,6 +33,7 @@ repeated_cells as (
     left join {{ ref('stg_landing__reports') }} as reports
         on ranked.report_id = reports.report_id
     where ranked.value_source = 'table' and ranked.occurrence > 1
+        and ranked.report_id in (select report_id from {{ ref('int_reports__deduplicated') }} where is_kept)
 
 ),
 

@@ -5,6 +5,7 @@ with
 ranked as (
 
     select * from {{ ref('int_indicator_values__ranked') }}
+    where report_id in (select report_id from {{ ref('int_reports__deduplicated') }} where is_kept)
 
 ),
 

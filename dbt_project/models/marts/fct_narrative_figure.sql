@@ -4,6 +4,7 @@ with
 figures as (
 
     select * from {{ ref('stg_landing__narrative_figures') }}
+    where report_id in (select report_id from {{ ref('int_reports__deduplicated') }} where is_kept)
 
 ),
 

@@ -5,6 +5,7 @@ cells as (
 
     select * from {{ ref('stg_landing__cells') }}
     where indicator_code is null
+        and report_id in (select report_id from {{ ref('int_reports__deduplicated') }} where is_kept)
 
 ),
 

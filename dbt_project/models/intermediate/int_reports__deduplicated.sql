@@ -1,0 +1,118 @@
+-- Every loaded report, and whether the marts keep it.
+--
+-- Two files are the same report when they name the same organization and
+-- report year: a report posted both as PDF and as a web page, a copy saved
+-- under another name. Of each such group the marts keep one, chosen by
+--   1. the most non-blank table values (the most complete reading),
+--   2. then the format: pdf, docx, html, text (the publisher's own layout first),
+--   3. then source_path, so the choice is the same on every run.
+-- The others are listed in marts.ingest_error (stage 'deduplicate') with a
+-- reason naming the file kept. A report without an organization or a year is
+-- never taken for a duplicate.
+with
+
+reports as (
+
+    select
+        report_id,
+        source_path,
+        source_sha256,
+        source_format,
+        organization,
+        report_year
+
+    from {{ ref('stg_landing__reports') }}
+
+),
+
+table_values as (
+
+    select
+        report_id,
+        count(value) as table_values
+
+    from {{ ref('stg_landing__cells') }}
+    group by report_id
+
+),
+
+scored as (
+
+    select
+        reports.*,
+        coalesce(table_values.table_values, 0) as table_values,
+        case reports.source_format
+            when 'pdf' then 1
+            when 'docx' then 2
+            when 'html' then 3
+            when 'text' then 4
+            else 5
+        end as format_rank,
+        reports.organization is not null and reports.report_year is not null as is_identified
+
+    from reports
+    left join table_values
+        on reports.report_id = table_values.report_id
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over same_report as duplicate_rank,
+        first_value(report_id) over same_report as kept_report_id,
+        first_value(source_path) over same_report as kept_source_path,
+        first_value(source_sha256) over same_report as kept_source_sha256,
+        first_value(source_format) over same_report as kept_source_format,
+        first_value(table_values) over same_report as kept_table_values,
+        first_value(format_rank) over same_report as kept_format_rank
+
+    from scored
+    window same_report as (
+        partition by
+            organization,
+            report_year,
+            -- unidentified reports are each their own group
+            case when is_identified then '' else report_id end
+        order by table_values desc, format_rank, source_path
+        rows between unbounded preceding and unbounded following
+    )
+
+),
+
+final as (
+
+    select
+        report_id,
+        source_path,
+        source_sha256,
+        source_format,
+        organization,
+        report_year,
+        table_values,
+        duplicate_rank = 1 as is_kept,
+        kept_report_id,
+        kept_source_path,
+        case
+            when duplicate_rank > 1 then
+                'same report as ' || kept_source_path
+                || ' (' || organization || ', ' || report_year || '), which is kept: '
+                || case
+                    when source_sha256 = kept_source_sha256 then 'identical content'
+                    when table_values < kept_table_values then
+                        'it has more non-blank table values ('
+                        || kept_table_values || ' against ' || table_values || ')'
+                    when format_rank > kept_format_rank then
+                        'same number of table values (' || table_values || '); '
+                        || kept_source_format || ' is preferred to ' || source_format
+                    else
+                        'same number of table values and format; the first path is kept'
+                end
+        end as duplicate_reason
+
+    from ranked
+
+)
+
+select * from final

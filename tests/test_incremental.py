@@ -1,0 +1,168 @@
+"""Incremental builds by content, end to end through `disclosure build` with
+the real extractor on copies of raw/: a build with nothing changed parses no
+file and gives the same marts; a changed file is the only one parsed and its
+rows are replaced; a deleted file's report leaves every table."""
+
+import re
+import shutil
+import stat
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+from orchestration.cli import main
+from orchestration.extract.model import report_id_for
+
+CHANGED = "001_5ef633064578115e.txt"  # a gov2019 report: one of its table values is edited
+DELETED = "004_81756f01c13aa782.txt"
+
+
+def marts(path) -> dict[str, list[tuple]]:
+    """Every row of every table in schema marts, sorted."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables "
+                "where table_schema = 'marts' order by 1"
+            ).fetchall()
+        ]
+        return {t: con.execute(f"select * from marts.{t} order by all").fetchall() for t in tables}
+
+
+def columns_with(path, column: str) -> list[tuple[str, str]]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(
+            "select table_schema, table_name from information_schema.columns "
+            "where column_name = ? and table_schema in ('landing', 'marts') order by all",
+            [column],
+        ).fetchall()
+
+
+def edit_one_value(raw, warehouse) -> tuple[str, float, float]:
+    """Change one integer table value of CHANGED in its text; returns
+    (source_locator, old value, new value)."""
+    path = raw / CHANGED
+    lines = path.read_text(encoding="utf-8").split("\n")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        facts = con.execute(
+            "select f.source_locator, f.source_text, f.value from marts.fct_indicator_value f "
+            "join marts.dim_report r using (report_id) where r.source_path = ? "
+            "and f.value_source = 'table' and f.value >= 1 and f.value = round(f.value) "
+            "order by f.source_locator",
+            [CHANGED],
+        ).fetchall()
+    for locator, text, value in facts:
+        line = int(locator.removeprefix("line ").split()[0]) - 1
+        token = re.compile(rf"(?<![\d.]){re.escape(text)}(?![\d.])")
+        if len(token.findall(lines[line])) == 1 and text == f"{value:g}":
+            new = value + 1000
+            lines[line] = token.sub(f"{new:g}", lines[line])
+            path.chmod(path.stat().st_mode | stat.S_IWUSR)
+            path.write_text("\n".join(lines), encoding="utf-8")
+            return locator, value, new
+    raise AssertionError("no table value to edit")
+
+
+@pytest.fixture(scope="module")
+def builds(built_warehouse_dirs, settings_env, tmp_path_factory):
+    """A copy of the session's raw folder and extraction cache, built three
+    ways: as it is (the session build had already parsed every content), then
+    with one value changed in CHANGED and DELETED removed."""
+    session_raw, session_warehouse = built_warehouse_dirs
+    root = tmp_path_factory.mktemp("incremental")
+    raw = root / "raw"
+    shutil.copytree(session_raw, raw)
+    cache = root / "cache" / "extractions.duckdb"
+    cache.parent.mkdir()
+    shutil.copyfile(session_warehouse.parent / "cache" / "extractions.duckdb", cache)
+    warehouse = root / "warehouse" / "disclosure.duckdb"
+    out = {"raw": raw, "warehouse": warehouse, "session": marts(session_warehouse)}
+    with settings_env(raw, warehouse, cache=cache):
+        out["noop"] = CliRunner().invoke(main, ["build", "--progress"])
+        assert out["noop"].exit_code == 0, out["noop"].output
+        out["noop_marts"] = marts(warehouse)
+        out["edit"] = edit_one_value(raw, warehouse)
+        (raw / DELETED).unlink()
+        out["change"] = CliRunner().invoke(main, ["build", "--progress"])
+        assert out["change"].exit_code == 0, out["change"].output
+        out["change_marts"] = marts(warehouse)
+    return out
+
+
+def parsed_lines(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.startswith("extract [")]
+
+
+def test_nothing_changed_nothing_parsed_same_marts(builds):
+    output = builds["noop"].output
+    assert "extract: 5 files, 0 to parse, 5 from the cache" in output
+    assert parsed_lines(output) == []
+    assert "0 / 5" in output  # the summary: parsed now / reused from cache
+    assert builds["noop_marts"] == builds["session"]
+
+
+def test_only_the_changed_file_is_parsed(builds):
+    output = builds["change"].output
+    assert "extract: 4 files, 1 to parse, 3 from the cache" in output
+    assert parsed_lines(output) == [f"extract [1/1] {CHANGED}: ok"]
+    assert "1 / 3" in output
+
+
+def test_the_changed_file_rows_are_replaced(builds):
+    locator, old, new = builds["edit"]
+    rid = report_id_for(CHANGED)
+    before = [r for r in builds["noop_marts"]["fct_indicator_value"] if r[0] == rid]
+    after = [r for r in builds["change_marts"]["fct_indicator_value"] if r[0] == rid]
+    assert len(after) == len(before)  # replaced, not added to
+    diff_before = sorted(set(before) - set(after))
+    diff_after = sorted(set(after) - set(before))
+    assert [(r[3], r[6]) for r in diff_before] == [(old, locator)]
+    assert [(r[3], r[6]) for r in diff_after] == [(new, locator)]
+    reports = [r for r in builds["change_marts"]["dim_report"] if r[0] == rid]
+    assert len(reports) == 1
+    with duckdb.connect(str(builds["warehouse"]), read_only=True) as con:
+        sha = con.execute(
+            "select source_sha256 from landing.files where source_path = ?", [CHANGED]
+        ).fetchall()
+    assert reports[0][2] == sha[0][0]  # dim_report carries the new content's hash
+
+
+def test_the_deleted_file_leaves_every_table(builds):
+    rid = report_id_for(DELETED)
+    assert any(r[0] == rid for r in builds["noop_marts"]["dim_report"])
+    with duckdb.connect(str(builds["warehouse"]), read_only=True) as con:
+        for schema, table in columns_with(builds["warehouse"], "report_id"):
+            n = con.execute(
+                f"select count(*) from {schema}.{table} where report_id = ?", [rid]
+            ).fetchall()[0][0]
+            assert n == 0, f"{schema}.{table} still holds the deleted report"
+        for schema, table in columns_with(builds["warehouse"], "source_path"):
+            n = con.execute(
+                f"select count(*) from {schema}.{table} where source_path = ?", [DELETED]
+            ).fetchall()[0][0]
+            assert n == 0, f"{schema}.{table} still names the deleted file"
+
+
+def test_the_other_reports_are_untouched(builds):
+    gone = {report_id_for(CHANGED), report_id_for(DELETED)}
+    for table in ("dim_report", "fct_indicator_value", "fct_narrative_figure"):
+        before = [r for r in builds["noop_marts"][table] if r[0] not in gone]
+        after = [r for r in builds["change_marts"][table] if r[0] not in gone]
+        assert before == after, table
+
+
+def test_marts_are_rebuilt_whole_every_run():
+    """No incremental model: every mart is a table dbt replaces (staging and
+    intermediate are views), so no row of an earlier run can survive."""
+    import json
+
+    from orchestration.project import dbt_project
+
+    nodes = json.loads(dbt_project.manifest_path.read_text())["nodes"].values()
+    models = [n for n in nodes if n["resource_type"] == "model"]
+    assert models
+    for node in models:
+        expected = "table" if node["schema"] == "marts" else "view"
+        assert node["config"]["materialized"] == expected, node["unique_id"]
