@@ -76,6 +76,9 @@ def main():
     help="Exit with status 1 when any file failed to load (the warehouse is still published).",
 )
 @click.option(
+    "--force", is_flag=True, help="Run the build even when nothing changed since the last one."
+)
+@click.option(
     "--progress/--no-progress",
     "show_progress",
     default=None,
@@ -86,9 +89,14 @@ def build(
     warehouse: Path | None,
     verbose: bool,
     strict: bool,
+    force: bool,
     show_progress: bool | None,
 ):
-    """Discover, extract, run dbt and publish the warehouse (in this process)."""
+    """Discover, extract, run dbt and publish the warehouse (in this process).
+
+    When the published warehouse was built from exactly the files, code and
+    settings there are now, there is nothing to do: it says so and stops.
+    """
     if raw_dir is not None:
         os.environ[ENV_RAW] = str(raw_dir.resolve())
     if warehouse is not None:
@@ -103,6 +111,17 @@ def build(
         check_unlocked(settings)  # the run holds the lock itself; this is for a clear message
     except BuildLocked as e:
         raise click.ClickException(str(e)) from None
+
+    from orchestration.fingerprint import build_fingerprint, published_fingerprint
+
+    if not force and published_fingerprint(settings.warehouse_path) == build_fingerprint(settings):
+        _console().print(
+            f"{settings.warehouse_path} is up to date: nothing changed in {settings.raw_dir}, "
+            "the code or the settings since it was built (--force builds anyway).",
+            highlight=False,
+        )
+        _report(settings, {"parsed_now": 0}, strict)
+        return
 
     from orchestration.project import ensure_manifest
 
@@ -155,25 +174,32 @@ def build(
         if mat.asset_key.path == ["landing", "reports"]:
             extraction = {k: v.value for k, v in mat.metadata.items()}
 
+    _console().print(f"Built {settings.warehouse_path}", highlight=False)
+    _report(settings, extraction, strict)
+
+
+def _report(settings: Settings, extraction: dict, strict: bool) -> None:
+    """The summary of the published warehouse; with --strict, fail on failed files."""
     from orchestration import summary as built
 
     with _open_warehouse(settings.warehouse_path) as con:
         n = built.counts(con)
         errors = built.ingest_errors(con)
+        findings = built.findings_by_rule(con)
+    parsed = extraction.get("parsed_now", 0)
+    reused = extraction.get("reused_from_cache", n["extractable_files"] - parsed)
     summary = [
         ("files", n["files"]),
-        (
-            "parsed now / reused from cache",
-            f"{extraction.get('parsed_now', '?')} / {extraction.get('reused_from_cache', '?')}",
-        ),
+        ("parsed now / reused from cache", f"{parsed} / {reused}"),
         ("reports", n["reports"]),
         ("table cells (catalogued)", n["cells"]),
         ("table cells (uncatalogued)", n["uncatalogued_cells"]),
         ("extraction issues", n["issues"]),
         ("files that failed", n["failed_files"]),
         ("duplicate reports (left out)", n["duplicates"]),
+        ("consistency findings", n["findings"]),
+        *((f"  {rule}", count) for rule, count in findings),
     ]
-    _console().print(f"Built {settings.warehouse_path}", highlight=False)
     _print_table(None, ["", "count"], summary)
     _print_ingest_errors(errors, n)
     if strict and n["failed_files"]:

@@ -10,12 +10,14 @@ DEDUPLICATE = "deduplicate"  # ingest_error.stage of a report dropped as a dupli
 
 COUNTS_SQL = {
     "files": "select count(*) from landing.files",
+    "extractable_files": "select count(*) from landing.files where status = 'ok'",
     "reports": "select count(*) from marts.dim_report",
     "cells": "select count(*) from marts.fct_indicator_value where value_source = 'table'",
     "uncatalogued_cells": "select count(*) from marts.fct_uncatalogued_value",
     "issues": "select count(*) from marts.extraction_issue",
     "failed_files": f"select count(*) from marts.ingest_error where stage <> '{DEDUPLICATE}'",
     "duplicates": f"select count(*) from marts.ingest_error where stage = '{DEDUPLICATE}'",
+    "findings": "select count(*) from marts.consistency_finding",
 }
 
 PREVIEWS_SQL = {
@@ -36,6 +38,13 @@ def counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 def previews(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
     return {name: con.sql(sql).pl() for name, sql in PREVIEWS_SQL.items()}
+
+
+def findings_by_rule(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
+    """How many places the reports contradict themselves, per consistency rule."""
+    return con.execute(
+        "select rule, count(*) from marts.consistency_finding group by rule order by 2 desc, 1"
+    ).fetchall()
 
 
 def ingest_errors(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:

@@ -94,3 +94,19 @@ def test_build_reuses_the_cache_and_prints_a_summary(built_warehouse_dirs, setti
     assert f"0 / {n_files}" in result.output  # everything came from the cache
     assert target.exists()
     assert f"│ {n_files} " in query.output
+
+
+def test_a_build_with_nothing_changed_stops_at_once(built_warehouse_dirs, settings_env, tmp_path):
+    raw, built = built_warehouse_dirs
+    target = tmp_path / "uptodate" / "disclosure.duckdb"
+    cache = built.parent / "cache" / "extractions.duckdb"
+    with settings_env(raw, target, cache=cache):
+        first = CliRunner().invoke(main, ["build"])
+        assert first.exit_code == 0, first.output
+        published = target.stat().st_mtime_ns
+        again = CliRunner().invoke(main, ["build"])
+        assert again.exit_code == 0 and "up to date" in again.output
+        assert target.stat().st_mtime_ns == published  # not even republished
+        forced = CliRunner().invoke(main, ["build", "--force"])
+        assert forced.exit_code == 0 and "up to date" not in forced.output
+        assert target.stat().st_mtime_ns != published

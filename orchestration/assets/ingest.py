@@ -8,6 +8,7 @@ from orchestration.extract.model import LANDING_SCHEMAS
 from orchestration.ingest.cache import ExtractionCache, extraction_version
 from orchestration.ingest.extraction import build_landing
 from orchestration.ingest.files import Limits, discover, files_frame
+from orchestration.fingerprint import build_fingerprint
 from orchestration.ingest.landing import read_table, write_tables
 from orchestration.settings import Settings
 
@@ -44,12 +45,14 @@ def markdown_preview(frame: pl.DataFrame, columns: list[str], rows: int = 10) ->
 def raw_report_files(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = Settings.from_env()
     progress.emit("stage", name="discover")
+    # Taken before reading the folder: a file changed during the build makes it stale.
+    inputs = pl.DataFrame({"fingerprint": [build_fingerprint(settings)]})
     limits = Limits(settings.max_file_bytes, settings.max_text_bytes)
     with ExtractionCache(settings.cache_db) as cache:
         found = discover(settings.raw_dir, limits, known_hashes=cache.file_hashes())
         cache.remember_file_hashes(found)
     frame = files_frame(found)
-    write_tables(settings.build_db, {"files": frame})
+    write_tables(settings.build_db, {"files": frame, "build_inputs": inputs})
     by_format = {fmt: n for fmt, n in frame.group_by("source_format").len().iter_rows()}
     context.log.info(f"{frame.height} files under {settings.raw_dir}: {by_format}")
     for path, reason in (
