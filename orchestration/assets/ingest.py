@@ -5,10 +5,10 @@ import polars as pl
 
 from orchestration import extract, progress
 from orchestration.extract.model import LANDING_SCHEMAS
+from orchestration.fingerprint import build_fingerprint
 from orchestration.ingest.cache import ExtractionCache, extraction_version
 from orchestration.ingest.extraction import build_landing
 from orchestration.ingest.files import Limits, discover, files_frame
-from orchestration.fingerprint import build_fingerprint
 from orchestration.ingest.landing import read_table, write_tables
 from orchestration.settings import Settings
 
