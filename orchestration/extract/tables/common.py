@@ -65,6 +65,15 @@ def group_value_tokens(tokens: list[str]) -> list[str]:
     return out
 
 
+def grid_values(row: Row, positions: list[int] | None, width: int | None) -> list[str] | None:
+    """The cells under the header's columns, when the row lies on the header's grid
+    (a table whose rows all have the header's width: HTML, DOCX, a ruled PDF page).
+    Blank cells keep their place even at either end of the row."""
+    if positions is None or width is None or not row.tabular or len(row.cells) != width:
+        return None
+    return [row.cells[p] for p in positions]
+
+
 def fit_values(values: list[str], ncols: int, tabular: bool) -> list[str] | None:
     """The row's values aligned to `ncols` columns, or None when it cannot be done safely.
 

@@ -19,7 +19,7 @@ from .. import catalog
 from ..labels import clean, label_key, numbering, squash
 from ..model import Cell, Issue, Row
 from ..values import parse_value
-from .common import Line, fit_values, is_noise, make_cell, split_row
+from .common import Line, fit_values, grid_values, is_noise, make_cell, split_row
 
 SUBTOTAL = "小计"  # 法人或其他组织 subtotal column some publishers add
 _SEGMENT = re.compile(r"(?=\([一二三四五六七八九十]+\)|(?<![一二三四五六七八九十])[一二三四五六七八九十]+、|(?<![\d.])\d{1,2}\.(?!\d))")
@@ -47,6 +47,8 @@ def parse_proactive(rows: list[Row], template: str) -> tuple[list[Cell], list[Is
     issues: list[Issue] = []
     columns: list[str] | None = None
     units: list[str | None] = []
+    positions: list[int] | None = None  # the header's cell positions, on a grid
+    width: int | None = None
     for row in rows:
         if is_noise(row):
             continue
@@ -57,10 +59,12 @@ def parse_proactive(rows: list[Row], template: str) -> tuple[list[Cell], list[Is
             raw = ([first] if first else []) + [t for _, t in tokens[1:]]
             columns = [label_key(t) for t in raw]
             units = [(m.group(1).strip() if (m := _UNIT_NOTE.search(clean(t))) else None) for t in raw]
+            positions = [p for p, _ in tokens[1:]] if row.tabular and not first else None
+            width = len(row.cells)
             continue
         if columns is None or not line.label or "第二十条" in _text(row):
             continue
-        values = fit_values(line.values, len(columns), row.tabular)
+        values = grid_values(row, positions, width) or fit_values(line.values, len(columns), row.tabular)
         if values is None:
             if any(v for v in line.values):
                 issues.append(
@@ -95,14 +99,20 @@ def _segments(labels: list[str]) -> list[str]:
     return out
 
 
-def _matrix_columns(header: list[Row]) -> list[str]:
-    """Column keys (applicant types, or SUBTOTAL) in the order of the data cells."""
+def _matrix_columns(header: list[Row]) -> tuple[list[str], list[int] | None, int | None]:
+    """Column keys (applicant types, or SUBTOTAL) in the order of the data cells, and,
+    when the header is a grid (tabular rows of one width), their cell positions and
+    that width."""
     known = {c.label: c.applicant_type for c in catalog.applicant_columns()}
     found: dict[str, int] = {}
     subtotal_pos = None
     first_org_pos = None
+    widths = set()
     for row in header:
-        for pos, tok in _header_tokens(row):
+        tokens = _header_tokens(row)
+        if any(tok in known or tok == SUBTOTAL for _, tok in tokens):
+            widths.add(len(row.cells) if row.tabular else -1)
+        for pos, tok in tokens:
             if tok in known and known[tok] not in found:
                 found[known[tok]] = pos
                 if first_org_pos is None and known[tok] != "natural_person" and known[tok] != "total":
@@ -115,7 +125,10 @@ def _matrix_columns(header: list[Row]) -> list[str]:
         before = first_org_pos is not None and subtotal_pos < first_org_pos
         at = order.index("commercial_enterprise") if before and "commercial_enterprise" in order else order.index("total")
         order.insert(at, SUBTOTAL)
-    return order
+        found[SUBTOTAL] = subtotal_pos
+    if len(widths) != 1 or -1 in widths:
+        return order, None, None
+    return order, [found[c] for c in order], widths.pop()
 
 
 def parse_matrix(rows: list[Row]) -> tuple[list[Cell], list[Issue], int]:
@@ -133,7 +146,9 @@ def parse_matrix(rows: list[Row]) -> tuple[list[Cell], list[Issue], int]:
     )
     if data_start is None:
         return [], [Issue("table", "section 三 matrix: no 本年新收政府信息公开申请数量 row")], 0
-    columns = _matrix_columns(rows[:data_start]) or [c.applicant_type for c in catalog.applicant_columns()]
+    columns, positions, width = _matrix_columns(rows[:data_start])
+    if not columns:
+        columns, positions = [c.applicant_type for c in catalog.applicant_columns()], None
     cells: list[Cell] = []
     issues: list[Issue] = []
     data: list[tuple[Line, str]] = []
@@ -167,7 +182,7 @@ def parse_matrix(rows: list[Row]) -> tuple[list[Cell], list[Issue], int]:
             break
     matched = catalog.assign([k for _, k in data], cands)
     for (line, key), (entry, _) in zip(data, matched):
-        values = fit_values(line.values, len(columns), line.row.tabular)
+        values = grid_values(line.row, positions, width) or fit_values(line.values, len(columns), line.row.tabular)
         if values is None:
             n = len([v for v in line.values if v])
             issues.append(Issue("table", f"section 三 row {line.label!r}: {n} values for {len(columns)} columns; cells left NULL", line.row.locator))
