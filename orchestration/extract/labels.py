@@ -66,7 +66,7 @@ def label_key(text: str) -> str:
 
 @dataclass(frozen=True)
 class Numbering:
-    kind: str | None  # "chapter" 一、 | "paren" (一) | "arabic" 1. | "qizhong" 其中 | None
+    kind: str | None  # "chapter" 一、 | "paren" (一) | "arabic" 1. | "qizhong" 其中 | "section" 第…项 | None
     number: int | None
 
 
@@ -97,6 +97,8 @@ def numbering(text: str) -> Numbering:
         return Numbering("arabic", int(m.group(3)))
     if key.startswith("其中"):
         return Numbering("qizhong", None)
+    if key.startswith("第"):
+        return Numbering("section", None)  # 第二十条第（五）项, 第一部分
     return Numbering(None, None)
 
 

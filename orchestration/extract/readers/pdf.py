@@ -157,8 +157,12 @@ def _stitch(last: Row, first: Row) -> Row | None:
         return None
     if numbering(next((c for c in first.cells if c), "")).kind is not None:
         return None
-    if _label_only(last.cells) and any(first.cells):
-        # The label began at the foot of the page; label and values continue here.
+    over_values = any(
+        a and not is_value_like(a) and b and is_value_like(b) for a, b in zip(last.cells, first.cells)
+    )
+    if _label_only(last.cells) and any(first.cells) and not over_values:
+        # The label began at the foot of the page; label and values continue here
+        # (a header row, text over the first row's values, is not such a label).
         return Row(tuple(a + b for a, b in zip(last.cells, first.cells)), first.locator, page=first.page, tabular=True)
     if _has_values(last.cells) and _label_only(first.cells):
         # The values stayed with the first half of the label; the rest spilled over.
