@@ -37,7 +37,8 @@ from bench.corpus import REPORT_COLUMNS, REPORT_EXTRA, generate
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 CLI = str(ROOT / ".venv" / "bin" / "disclosure")
-SCORE = Path("/work/shared/tools/score_gold.py")
+# The warehouse scorer (reads the marts); set DISCLOSURE_SCORE_GOLD to use it.
+SCORE = Path(os.environ["DISCLOSURE_SCORE_GOLD"]) if os.environ.get("DISCLOSURE_SCORE_GOLD") else None
 FORMATS = ("pdf", "html", "docx", "text")
 
 
@@ -177,6 +178,8 @@ def measure_baseline(work: Path, ours: list[dict]) -> dict:
 
 
 def score(warehouse: Path, work: Path) -> str:
+    if SCORE is None or not SCORE.exists():
+        return "not scored (set DISCLOSURE_SCORE_GOLD to a warehouse scorer)"
     done = subprocess.run([PYTHON, str(SCORE), "--warehouse", str(warehouse), "--values",
                            str(work / "gold_values.csv"), "--reports", str(work / "gold_reports.csv"), "--show", "20"],
                           cwd=ROOT, capture_output=True, text=True)
