@@ -49,7 +49,16 @@ from pathlib import Path
 from reportlab.platypus.doctemplate import LayoutError
 
 from tests.fixtures import gov2021, layouts
-from tests.fixtures.model import APPLICANT_TYPES, REPORT_COLUMNS, VALUE_COLUMNS, Cell, GoldValue, Para, Report, Table
+from tests.fixtures.model import (
+    APPLICANT_TYPES,
+    REPORT_COLUMNS,
+    VALUE_COLUMNS,
+    Cell,
+    GoldValue,
+    Para,
+    Report,
+    Table,
+)
 from tests.fixtures.render_docx import render_docx
 from tests.fixtures.render_html import _HEAD_GBK, _HEAD_UTF8, html_page
 from tests.fixtures.render_pdf import render_pdf
@@ -118,8 +127,8 @@ def _publisher(rng: random.Random, kind: str, year: int) -> Publisher:
     qualified = (d["parent_region_name"] + name) if names[name] > 1 and d["parent_region_name"] else name
     parent = d["prefecture_name"] if d["region_level"] == "county" else d["province_name"]
     prefecture = name if d["region_level"] == "prefecture" else d["prefecture_name"] or ""
-    gold = dict(region=name, region_level=d["region_level"], parent_region=d["parent_region_name"] or "",
-                prefecture=prefecture, region_code=d["region_code"])
+    gold = {"region": name, "region_level": d["region_level"], "parent_region": d["parent_region_name"] or "",
+            "prefecture": prefecture, "region_code": d["region_code"]}
     site = f"{qualified}人民政府"
     if kind in ("county", "prefecture"):
         return Publisher(kind, f"{qualified}人民政府", qualified, name, parent or d["province_name"],
@@ -190,7 +199,7 @@ DENIED_CODES_2008 = ("a_denied_state_secret", "a_denied_commercial_secret", "a_d
 
 
 def _r(rng: random.Random, lo: int, hi: int, scale: float = 1.0) -> int:
-    return int(round(rng.randint(lo, hi) * scale))
+    return round(rng.randint(lo, hi) * scale)
 
 
 def _split(rng: random.Random, total: int, weights) -> list[int]:
