@@ -12,6 +12,7 @@ from pathlib import Path
 from .identity import identify
 from .model import Extraction, IngestError, Issue
 from .narrative import extract_figures
+from .normalize import normalize_document
 from .readers import read_document
 from .tables import detect_template, parse_tables
 
@@ -19,7 +20,7 @@ __all__ = ["IngestError", "extract_bytes", "extract_file"]
 
 
 def extract_bytes(data: bytes, source_path: str) -> Extraction:
-    doc = read_document(data, source_path)
+    doc = normalize_document(read_document(data, source_path))
     if not any(any(c.strip() for c in r.cells) for r in doc.rows):
         raise IngestError("read", "no text layer; OCR needed" if doc.source_format == "pdf" else "no text")
     ident, issues = identify(doc.rows)

@@ -28,6 +28,8 @@ class Row:
     # True when the cells come from a real table structure (pipe/tab separated
     # text, PDF ruling, DOCX/HTML table); False for a plain line of prose.
     tabular: bool = False
+    # The cells as printed, when normalisation changed them (traditional script, glosses).
+    original: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -39,6 +41,7 @@ class Document:
     rows: list[Row]
     page_count: int | None = None
     line_count: int | None = None
+    script: str = "simplified"  # traditional: converted to simplified before parsing
 
 
 @dataclass
