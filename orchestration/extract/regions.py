@@ -31,9 +31,11 @@ _LEVELS = ("province", "prefecture", "county")
 _TOWNSHIP = re.compile(
     r"^(.+?(?:民族乡|镇|乡|苏木|街道|地区))(人民政府|政府|街道办事处|办事处|办)?$"
 )
-_ZONE = re.compile(
-    r"(开发区|高新区|新区|园区|试验区|示范区|保税区|合作区|基地)(管理委员会|管委会)?$"
-)
+_ZONE_WORDS = r"(开发区|高新区|新区|园区|试验区|实验区|示范区|保税区|合作区|基地)"
+_ZONE = re.compile(_ZONE_WORDS + r"(管理委员会|管委会)?$")
+# A short name counts as its division when a zone of it follows (平潭综合实验区财政金融局).
+_ZONE_AFTER = re.compile(r"^[\u4e00-\u9fff]{0,8}?" + _ZONE_WORDS)
+_DIVISION_SUFFIXES = "省市区县旗州盟"
 _GOVERNMENT = {"", "人民政府", "政府"}
 
 
@@ -215,7 +217,7 @@ def _parses(text: str, ix: _Index) -> list[tuple[int, tuple[_Div, ...], int, int
     out = []
 
     def rec(i: int, chain: tuple[_Div, ...], nshort: int, nformer: int, last_short: bool):
-        if not last_short or _ZONE.search(text[i:]):
+        if not last_short or _ZONE.search(text[i:]) or _ZONE_AFTER.match(text[i:]):
             out.append((i, chain, nshort, nformer))
         if chain and chain[-1].level == "county":
             return
@@ -350,3 +352,106 @@ def resolve(organization_or_title: str, context: str = "") -> RegionMatch:
     return RegionMatch(
         name or None, None, None, None, None, None, None, None, 0.0, "no division found in the name"
     )
+
+
+@functools.cache
+def _first_chars_with_former() -> set[str]:
+    ix = _index()
+    return ix.first_chars | {n[0] for n in ix.former}
+
+
+def division_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each division name in free text: full, short or former (longest at
+    each position)."""
+    ix = _index()
+    first = _first_chars_with_former()
+    spans = []
+    i = 0
+    while i < len(text):
+        if text[i] in first:
+            for n in range(min(ix.maxlen, len(text) - i), 1, -1):
+                s = text[i : i + n]
+                if s in ix.full or s in ix.short or s in ix.former:
+                    spans.append((i, i + n))
+                    i += n - 1
+                    break
+        i += 1
+    return spans
+
+
+@functools.cache
+def _one_off() -> dict[str, list[_Div]]:
+    """Full names of 3+ characters with one character (not the last) blanked: 沭阳县 -> ?阳县."""
+    out: dict[str, list[_Div]] = {}
+    for d in _index().current:
+        if len(d.name) >= 3 and d.name[-1] in _DIVISION_SUFFIXES:
+            for k in range(len(d.name) - 1):
+                out.setdefault(d.name[:k] + "?" + d.name[k + 1 :], []).append(d)
+    return out
+
+
+def correct_misspelling(name: str, context: str = "") -> tuple[str, str, str] | None:
+    """(corrected name, as printed, division) when one misread character (OCR: 沐阳县 for
+    沭阳县) is all that keeps a division from being named where one is expected: at the
+    start of the name, or right after the divisions it names (宿迁市沐阳县).
+
+    Three-character names differ from dozens of others by one character (?阳县): there the
+    context must settle it, by naming the division correctly elsewhere or naming its
+    parents. None when no single division fits."""
+    ix = _index()
+    clean = _clean(name)
+    if not clean:
+        return None
+    parses = _parses(clean, ix)
+    end = max(p[0] for p in parses)
+    chain = max((p for p in parses if p[0] == end), key=lambda p: len(p[1]))[1]
+    host = chain[-1] if chain else None
+    if host is not None and host.level == "county":
+        return None
+    table = _one_off()
+    rest = clean[end:]
+    mentions = functools.cache(lambda: _mentions(context, ix) if context else Counter())
+    for n in range(min(ix.maxlen, len(rest)), 2, -1):
+        s = rest[:n]
+        if s[-1] not in _DIVISION_SUFFIXES or s in ix.full or s in ix.former:
+            continue
+        hits = list(
+            {
+                d.code: d
+                for k in range(n - 1)
+                for d in table.get(s[:k] + "?" + s[k + 1 :], ())
+                if host is None or host in d.lineage()[1:]
+            }.values()
+        )
+        if len(hits) > 1 or (hits and n == 3 and host is None):
+            named = mentions()
+            score = {
+                d.code: named[d] * 2 + sum(named[a] > 0 for a in d.lineage()[1:]) for d in hits
+            }
+            best = max(score.values())
+            hits = [d for d in hits if score[d.code] == best] if best > 0 or host else []
+            if len(hits) > 1:
+                hits = _look_alike(s, hits)
+        if len(hits) == 1:
+            d = hits[0]
+            return clean[:end] + d.name + rest[n:], s, d.name
+        if hits:
+            return None
+    return None
+
+
+def _look_alike(printed: str, cands: list[_Div]) -> list[_Div]:
+    """The candidate whose differing character looks most like the printed one.
+
+    Unicode orders ideographs by radical, then by stroke count: a character a few code
+    points away shares the radical and about the stroke count (沐 U+6C90, 沭 U+6CAD; 泗 is
+    U+6CD7). Only a clear nearest one within the radical's neighbourhood is taken."""
+
+    def distance(d: _Div) -> int:
+        return sum(abs(ord(a) - ord(b)) for a, b in zip(printed, d.name, strict=True) if a != b)
+
+    ranked = sorted(cands, key=distance)
+    near = distance(ranked[0])
+    if near <= 64 and (len(ranked) == 1 or distance(ranked[1]) >= 2 * near):
+        return ranked[:1]
+    return []
