@@ -14,7 +14,7 @@ import polars as pl
 
 # Bump when a change to readers or parsers would change what a file yields:
 # cached extractions made by another version are parsed again.
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,10 @@ class Cell:
     page: int | None = None
     line: int | None = None
     approximate: bool = False
+    # How the cell was tied to its row: label (the label as the catalog or a
+    # variant prints it), fuzzy_label (a near match), template_order (labels lost,
+    # placed by the template's row order and confirmed by its arithmetic).
+    match_method: str = "label"
 
 
 @dataclass
@@ -159,6 +163,7 @@ LANDING_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "source_locator": pl.Utf8,
         "page": pl.Int32,
         "line": pl.Int32,
+        "match_method": pl.Utf8,
     },
     "extraction_issues": {
         "report_id": pl.Utf8,

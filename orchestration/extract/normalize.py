@@ -16,7 +16,7 @@ import re
 from dataclasses import replace
 from functools import cache
 
-from .model import Document, Row
+from .model import Document
 
 # A gloss: pinyin letters with tone marks (or tone digits) in brackets right after a CJK character.
 _PINYIN = "a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"

@@ -11,20 +11,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from . import vocabulary
 from .labels import clean
 
-# Units printed in the tables and the prose; longest first so 人次 wins over 人.
-UNITS = ("万元", "人次", "元", "条", "件", "次", "篇", "个", "人", "项", "期", "家", "场", "份", "宗")
+UNITS = vocabulary.units()
 _UNIT_RE = "|".join(UNITS)
+# Printed in a cell that holds no number (a section row, a not-applicable cell).
 DASHES = frozenset({"——", "—", "-", "--", "---", "─", "/", "\\", "×", "无", "—-", "-—"})
-APPROX_MARKS = ("余", "多", "近", "约", "逾", "超过", "以上", "左右")
+_BEFORE = "|".join(vocabulary.qualifiers("before"))
+_AFTER = "|".join(vocabulary.qualifiers("after"))
 
 _NUMBER = re.compile(
-    rf"^(?P<approx_pre>约|近|逾|超过)?"
+    rf"^(?P<approx_pre>{_BEFORE})?"
     rf"(?P<num>[+-]?(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?)"
-    rf"(?P<approx_post>余|多)?"
+    rf"(?P<approx_post>{_AFTER})?"
     rf"(?P<unit>{_UNIT_RE})?"
-    rf"(?P<approx_tail>余|多|以上|左右)?$"
+    rf"(?P<approx_tail>{_AFTER})?$"
 )
 
 

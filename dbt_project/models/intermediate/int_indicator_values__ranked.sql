@@ -19,6 +19,7 @@ cells as (
         row_label,
         column_label,
         is_approximate,
+        match_method,
         page,
         line
 
@@ -69,6 +70,7 @@ narrative as (
         cast(null as varchar) as row_label,
         cast(null as varchar) as column_label,
         is_approximate,
+        'narrative' as match_method,
         page,
         line
 

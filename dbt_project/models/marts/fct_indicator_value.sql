@@ -40,7 +40,8 @@ final as (
         ranked.source_text,
         ranked.row_label,
         ranked.column_label,
-        ranked.is_approximate
+        ranked.is_approximate,
+        ranked.match_method
 
     from ranked
     left join reports

@@ -19,6 +19,7 @@ renamed as (
         nullif(trim(unit), '') as unit,
         coalesce(value_text, '') as source_text,
         coalesce(approximate, false) as is_approximate,
+        coalesce(match_method, 'label') as match_method,
         source_locator,
         cast(page as integer) as page,
         cast(line as integer) as line

@@ -1,15 +1,20 @@
 """Plain text and Markdown reports (UTF-8, GB18030/GBK, or whatever charset detection finds).
 
-Each line becomes a `Row`. Lines holding a table row copied from a web page or
-a spreadsheet (tab-separated, or `|`-separated as in Markdown pipe tables and
-text copied from HTML tables) are split into cells and marked tabular; other
-lines stay whole and the table parsers read them token by token.
+Each line becomes a `Row` of the cells it holds. Web pages saved as text write
+a table in several ways, and the parsers must see the same cells whatever the
+way (`tables/stream.py` reads the cells, not the lines):
 
-Web-to-text converters also break one table row over several lines: a cell
-holding a line break continues on the next line (`| 标签（不同` / `渠道）| 条 | 5 |`),
-or every cell stands on its own line (`| 统计指标 |`, `| 单位` …) with a line
-that is only `|`/`||`, or a blank line, ending the row. Such runs are joined
-back into one row.
+* pipe rows `| 规章 | 0 | 0 | 0 |` (or without the outer pipes; tab rows too):
+  every piece between pipes is a cell, an empty piece an empty cell; a cell
+  broken over lines (a line that stops inside a cell) is joined to the next;
+* one cell per line ending in ` |` (`规章 |`, `0 |`): a line that is only `|`
+  is then an empty cell, and `||` / `|||` lines close a row (no cell);
+* one cell per line with `|` lines between the cells: those `|` lines are
+  separators, not cells;
+* one cell per line, no pipes at all (blank lines between cells are nothing).
+
+A document cut off in the middle of a pipe table (a saved excerpt) ends in a
+cell that no pipe closes: that last cell may be cut short and is dropped.
 """
 
 from __future__ import annotations
@@ -21,8 +26,8 @@ from charset_normalizer import from_bytes
 from ..model import Document, IngestError, Row
 
 _PIPE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
-_DASH_ROW = re.compile(r"^[\s\t|:\-]*$")
-_ROW_END = re.compile(r"^\|\|?$")
+_ONLY_PIPES = re.compile(r"^\|+$")
+_TERMINATED = re.compile(r"^[^|]*[^|\s][^|]*\|[|\s]*$")  # one cell, then its closing pipe(s)
 _CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"
 # A line break between two CJK characters is no word gap: join without a space.
 _CJK_BREAK = re.compile(rf"(?<=[{_CJK}])[^\S\n]*\n\s*(?=[{_CJK}])")
@@ -45,112 +50,91 @@ def decode(data: bytes, source: str) -> str:
     return str(best)
 
 
-def split_cells(line: str) -> tuple[tuple[str, ...], bool]:
-    """The cells of one line and whether the line is a table row."""
-    if "\t" in line:
-        return tuple(c.strip() for c in line.split("\t")), True
-    stripped = line.strip()
-    if stripped.count("|") >= 2 or (stripped.startswith("|") and stripped.endswith("|") and len(stripped) > 1):
-        cells = [c.strip() for c in stripped.split("|")]
-        if cells and cells[0] == "":
-            cells = cells[1:]
-        if cells and cells[-1] == "":
-            cells = cells[:-1]
-        return tuple(cells), True
-    return (line.strip(),), False
-
-
 def unwrap(text: str) -> str:
     """Text broken over lines inside one cell, joined: CJK|CJK without a space, else one space."""
     return _SPACE.sub(" ", _CJK_BREAK.sub("", text)).strip()
 
 
-def _full_row(s: str) -> bool:
-    return len(s) > 1 and s[0] == "|" and s[-1] == "|" and "|" in s[1:-1]
-
-
-def _starts_pipe_row(s: str) -> bool:
-    """A line that opens a row assembled over several lines (see the module doc)."""
-    return (s.startswith("|") and not _full_row(s)) or (s.endswith("|") and s.count("|") == 1)
-
-
-class _PipeRow:
-    """A table row whose cells arrive over several lines, `|` separating cells."""
-
-    def __init__(self, line: int):
-        self.line = line
-        self.cells: list[str] = []
-        self.open: list[str] | None = None  # pieces of a cell not yet closed by '|'
-        self.wraps = 0
-        self.multi = False  # a line held several cells: rows end with the line that ends in '|'
-        self.done = False
-
-    def _close(self):
-        if self.open is not None:
-            self.cells.append(unwrap("\n".join(self.open)))
-            self.open = None
-
-    def take(self, s: str) -> bool:
-        """Add stripped line `s`; False when it does not belong to this row."""
-        if not s or _ROW_END.match(s):
-            self.done = True
-            return True
-        if "|" not in s:
-            if self.open is None or self.wraps >= _MAX_WRAPS:
-                return False
-            self.open.append(s)
-            self.wraps += 1
-            return True
-        if (self.cells or self.open is not None) and _full_row(s):
-            return False  # a complete row of its own
-        first, *rest = s.split("|")
-        if self.open is not None:
-            self.open.append(first)
-            self._close()
-        elif first.strip():
-            self.cells.append(first.strip())
-        self.cells += [c.strip() for c in rest[:-1]]
-        if not s.endswith("|"):
-            self.open, self.wraps = [rest[-1]], 0
-        self.multi = self.multi or "|" in s.strip("|")
-        self.done = self.multi and s.endswith("|")
-        return True
-
-    def row(self) -> Row | None:
-        self._close()
-        if not self.cells:
-            return None
-        return Row(tuple(self.cells), f"line {self.line}", line=self.line, tabular=True)
+def _pipe_cells(s: str) -> tuple[list[str], bool]:
+    """Cells of a pipe row and whether its last cell is left open (no closing pipe)."""
+    pieces = s.split("|")
+    if s.startswith("|"):
+        pieces = pieces[1:]
+    is_open = not s.endswith("|")
+    if not is_open:
+        pieces = pieces[:-1]
+    return [p.strip() for p in pieces], is_open
 
 
 def rows_from_text(text: str) -> list[Row]:
+    lines = text.splitlines()
+    # One-cell-per-line with closing pipes: a lone '|' is an empty cell there.
+    terminated = (
+        sum(1 for line in lines if _TERMINATED.match(line.strip()) and line.count("|") == 1) >= 3
+    )
+    uses_pipes = sum("|" in line for line in lines) >= 3
     rows: list[Row] = []
-    run: _PipeRow | None = None
-    for n, line in enumerate(text.splitlines(), start=1):
+    open_cell: list[str] | None = None  # pieces of a pipe cell continued on the next lines
+    open_row: tuple[int, list[str]] | None = None
+
+    def close_open(complete: bool) -> None:
+        nonlocal open_cell, open_row
+        if open_row is not None:
+            n, cells = open_row
+            if complete and open_cell is not None:
+                cells.append(unwrap("\n".join(open_cell)))
+            if cells:
+                rows.append(Row(tuple(cells), f"line {n}", line=n, tabular=True))
+        open_cell, open_row = None, None
+
+    for n, line in enumerate(lines, start=1):
         s = line.strip()
-        if run is not None:
-            taken = run.take(s)
-            if taken and not run.done:
+        if open_cell is not None:
+            if not s:
                 continue
-            if row := run.row():
-                rows.append(row)
-            run = None
-            if taken:
+            if "|" not in s and len(open_cell) <= _MAX_WRAPS:
+                open_cell.append(s)
                 continue
-        if not s or _ROW_END.match(s) or _PIPE_SEPARATOR.match(line) or (("---" in line) and _DASH_ROW.match(line)):
+            if "|" in s and not s.startswith("|"):
+                # The open cell ends here; the rest of the line is the rest of its row.
+                first, _, rest = s.partition("|")
+                open_cell.append(first)
+                n0, cells = open_row
+                cells.append(unwrap("\n".join(open_cell)))
+                more, still_open = _pipe_cells("|" + rest) if rest.strip(" |") else ([], False)
+                cells += more[:-1] if still_open else more
+                if still_open:
+                    open_row, open_cell = (n0, cells), [more[-1]]
+                else:
+                    rows.append(Row(tuple(cells), f"line {n0}", line=n0, tabular=True))
+                    open_cell, open_row = None, None
+                continue
+            close_open(True)
+        if not s or _PIPE_SEPARATOR.match(line) and "-" in line:
             continue
-        if _starts_pipe_row(s) and "\t" not in line:
-            run = _PipeRow(n)
-            run.take(s)
-            if run.done:
-                if row := run.row():
-                    rows.append(row)
-                run = None
+        if "\t" in line:
+            rows.append(
+                Row(tuple(c.strip() for c in line.split("\t")), f"line {n}", line=n, tabular=True)
+            )
             continue
-        cells, tabular = split_cells(line)
-        rows.append(Row(cells, f"line {n}", line=n, tabular=tabular))
-    if run is not None and (row := run.row()):
-        rows.append(row)
+        if "|" not in s:
+            rows.append(Row((s,), f"line {n}", line=n, tabular=False))
+            continue
+        if _ONLY_PIPES.match(s):
+            if s == "|" and terminated:
+                rows.append(Row(("",), f"line {n}", line=n, tabular=True))
+            continue
+        content = [p for p in s.split("|") if p.strip()]
+        if s.startswith("|") or len(content) >= 2:
+            cells, is_open = _pipe_cells(s)
+            if is_open:
+                open_row, open_cell = (n, cells[:-1]), [cells[-1]]
+                continue
+            rows.append(Row(tuple(cells), f"line {n}", line=n, tabular=True))
+        else:  # one cell closed by its pipe(s)
+            rows.append(Row((content[0].strip(),), f"line {n}", line=n, tabular=True))
+    # An excerpt that stops inside a pipe cell: the cell may be cut short.
+    close_open(not uses_pipes)
     return rows
 
 

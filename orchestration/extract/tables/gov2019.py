@@ -1,246 +1,379 @@
-"""The tables of the 2019 and 2021 templates (they share sections 三 and 四).
+"""The grammar of the 2019 and 2021 tables (they share sections 三 and 四), over the token stream.
 
-* Section 二: small tables under 第二十条第（N）项 headings. Each has a header
-  row 信息内容 | <columns>; a cell's meaning is its row label plus its column
-  label, matched against catalog labels "row column".
-* Section 三: the request matrix. Row labels nest (三、本年度办理结果 ›
-  （三）不予公开 › 1.属于国家秘密); columns are applicant types read from the
-  header. A row whose values cannot be aligned to the columns is an issue and
-  its cells stay NULL, never shifted.
-* Section 四: one row of values under a three-level header (行政复议 /
-  行政诉讼 › 未经复议直接起诉 / 复议后起诉 › 结果维持 … 总计).
+* Section 二 (from a 第二十条 band or an 信息内容 header): a row label of the
+  template (规章, 行政许可, …) followed by its values; how many is the number of
+  catalog cells the row has in the template (3, 2 or 1), in catalog order.
+* Section 三 (from 申请人情况 or the first matrix row): row labels nest
+  (本年度办理结果 › 不予公开 › 1.属于国家秘密); each row takes 7 values (8 when
+  the header has a 小计 column), applicant columns in template order. Every
+  reading must keep total = the six applicant columns where it can be checked.
+* Section 四 (from 行政复议 after the matrix): 15 values, three groups of five
+  whose 总计 is the sum of the four before it.
+
+Values belong to the label they follow; a row whose values do not fit its
+columns in exactly one way keeps its undetermined cells NULL with an issue.
 """
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
+from functools import cache
 
-from .. import catalog
-from ..labels import clean, label_key, numbering, squash
-from ..model import Cell, Issue, Row
-from ..values import parse_value
-from .common import Line, fit_values, grid_values, is_noise, make_cell, split_row
+from .. import catalog, vocabulary
+from ..model import Cell, Issue
+from .align import Alignment, align, sums_to_last
+from .stream import Tok
+from .words import Lexicon, Word
+from .words import key as label_key
 
-SUBTOTAL = "小计"  # 法人或其他组织 subtotal column some publishers add
-_SEGMENT = re.compile(r"(?=\([一二三四五六七八九十]+\)|(?<![一二三四五六七八九十])[一二三四五六七八九十]+、|(?<![\d.])\d{1,2}\.(?!\d))")
-_UNIT_NOTE = re.compile(r"单位[:：]\s*([^)）]+)")
-
-
-def _text(row: Row) -> str:
-    return squash(" ".join(row.cells))
+SHARED = ("gov2019", "gov2021")
 
 
-def _header_tokens(row: Row) -> list[tuple[int, str]]:
-    """(position, text) of every header token: cells when tabular, else words."""
-    if row.tabular:
-        return [(i, squash(c)) for i, c in enumerate(row.cells) if c.strip()]
-    return list(enumerate(squash(w) for w in clean(row.cells[0]).split(" ") if w))
+@dataclass(frozen=True)
+class MatrixRow:
+    entry: catalog.Entry
+    group: str  # key of the parent row ('' when none)
+    leaf: str  # key of the row itself
 
 
-# ---------------------------------------------------------------- section 二
-
-
-def parse_proactive(rows: list[Row], template: str) -> tuple[list[Cell], list[Issue]]:
-    entries = catalog.for_template(template, "proactive")
-    heads = sorted({label_key(e.head) for e in entries})
-    cells: list[Cell] = []
-    issues: list[Issue] = []
-    columns: list[str] | None = None
-    units: list[str | None] = []
-    positions: list[int] | None = None  # the header's cell positions, on a grid
-    width: int | None = None
-    for row in rows:
-        if is_noise(row):
+@cache
+def _grammar():
+    entries = [e for t in SHARED for e in catalog.for_template(t)]
+    heads = {t: {} for t in SHARED}  # template → head key → entries in column order
+    for e in entries:
+        if e.section == "proactive":
+            heads[e.template].setdefault(label_key(e.head), []).append(e)
+    rows: dict[tuple[str, str], catalog.Entry] = {}  # (group key, leaf key) → entry
+    groups = set()
+    for e in entries:
+        if e.section != "requests":
             continue
-        line = split_row(row)
-        tokens = _header_tokens(row)
-        if tokens and tokens[0][1].startswith("信息内容"):
-            first = tokens[0][1][len("信息内容") :]
-            raw = ([first] if first else []) + [t for _, t in tokens[1:]]
-            columns = [label_key(t) for t in raw]
-            units = [(m.group(1).strip() if (m := _UNIT_NOTE.search(clean(t))) else None) for t in raw]
-            positions = [p for p, _ in tokens[1:]] if row.tabular and not first else None
-            width = len(row.cells)
-            continue
-        if columns is None or not line.label or "第二十条" in _text(row):
-            continue
-        values = grid_values(row, positions, width) or fit_values(line.values, len(columns), row.tabular)
-        if values is None:
-            if any(v for v in line.values):
-                issues.append(
-                    Issue("table", f"section 二 row {line.label!r}: {len([v for v in line.values if v])} values for {len(columns)} columns", row.locator)
+        if e.tail:
+            rows.setdefault((label_key(e.head), label_key(e.tail)), e)
+            groups.add(label_key(e.head))
+        else:
+            rows.setdefault(("", label_key(e.head)), e)
+    review = [e for e in catalog.for_template("gov2019") if e.section in ("review", "litigation")]
+    lex: list[tuple[str, str]] = []
+    for t in SHARED:
+        lex += [(k, "head") for k in heads[t]]
+        lex += [(label_key(e.tail), "column") for e in catalog.for_template(t, "proactive")]
+    lex += [(leaf, "mrow") for _, leaf in rows]
+    lex += [(g, "mrow") for g in groups]
+    lex += [(label_key(c.label), "applicant") for c in catalog.applicant_columns()]
+    lex += [(label_key(w), "subtotal") for w in vocabulary.markers("subtotal_column", "gov2019")]
+    for e in review:
+        lex += [(label_key(p), "review") for p in e.label.split(" ")]
+    lex += [
+        (label_key(w), "proactive_start") for w in vocabulary.markers("proactive_start", "gov2019")
+    ]
+    lex += [
+        (label_key(w), "requests_start") for w in vocabulary.markers("requests_start", "gov2019")
+    ]
+    lex += [(label_key(w), "column") for w in vocabulary.markers("column_header", "gov2019")]
+    lex += [(label_key(w), "end") for w in vocabulary.markers("table_end", "gov2019")]
+    return heads, rows, groups, review, Lexicon(lex)
+
+
+def detect(toks: list[Tok]) -> str | None:
+    """gov2019 or gov2021 from the header words (never from the year), or None."""
+    text = "".join(label_key(t.text) for t in toks if t.kind == "text")
+    votes = {
+        t: sum(label_key(m) in text for m in ms) for t, ms in vocabulary.template_markers().items()
+    }
+    best = max(votes, key=lambda t: votes[t])
+    if votes[best] >= 2 or (votes[best] >= 1 and _has_matrix(text)):
+        return best
+    if _has_matrix(text):
+        return "gov2019"
+    return None
+
+
+def _has_matrix(text: str) -> bool:
+    return any(label_key(w) in text for w in vocabulary.markers("requests_start", "gov2019"))
+
+
+class _Parser:
+    def __init__(self, toks: list[Tok], template: str):
+        self.heads, self.rows, self.groups, self.review, self.lex = _grammar()
+        self.template = template
+        self.toks = toks
+        self.cells: list[Cell] = []
+        self.issues: list[Issue] = []
+        self.seen_sections: set[str] = set()
+        self.applicant_keys = {label_key(c.label) for c in catalog.applicant_columns()}
+        self.review_keys = {label_key(p) for e in self.review for p in e.label.split(" ")}
+
+    # ------------------------------------------------------------ the walk
+
+    def words(self) -> list[tuple[Word | None, Tok]]:
+        """The stream with text tokens cut into words (values stay tokens)."""
+        out: list[tuple[Word | None, Tok]] = []
+        for t in self.toks:
+            if t.kind == "text":
+                out += [(w, t) for w in self.lex.words(t, fuzzy_kinds=("head", "mrow"))]
+            else:
+                out.append((None, t))
+        return out
+
+    def run(self) -> tuple[list[Cell], list[Issue]]:
+        stream = self.words()
+        section = None
+        group = ""
+        header: list[str] = []
+        review_header = 0
+        i = 0
+        while i < len(stream):
+            w, _ = stream[i]
+            if w is None:
+                i += 1
+                continue
+            if w.kind == "end" and (section == "review" or self.seen_sections >= {"proactive", "requests"}):
+                break
+            if w.kind in ("proactive_start", "band") and section in (None, "proactive"):
+                section = "proactive"
+            elif w.kind == "requests_start" or (
+                w.kind == "mrow"
+                and section in (None, "proactive")
+                and self._row(w, "")
+                and w.key == self._first_row_key()
+            ):
+                if section != "requests":
+                    section, group, header = "requests", "", []
+            elif w.kind == "review" and section == "requests" and self._matrix_done():
+                section, review_header = "review", 0
+            values, j = self._values(stream, i + 1)
+            if section == "proactive" and w.kind == "head":
+                self._proactive_row(w, values)
+            elif section == "requests":
+                if not self._matrix_started() and (
+                    w.kind in ("applicant", "subtotal")
+                    or (w.key in self.applicant_keys and not w.numbering)
+                ):
+                    header.append(w.kind if w.kind == "subtotal" else w.key)
+                elif w.kind == "mrow":
+                    if w.key in self.groups and not values:
+                        group = w.key
+                    elif values or self._row(w, group):
+                        self._matrix_row(w, group, values, header)
+                        if w.key in self.groups:
+                            group = w.key
+                    if self._row(w, group) is None and self._row(w, "") is not None:
+                        group = "" if not (w.key in self.groups) else w.key
+            elif section == "review" and w.key in self.review_keys:
+                review_header += 1
+                if review_header >= 3 and any(v.kind == "num" for v in values):
+                    self._review_row(w, values)
+                    section = "done"
+            i = j if values else i + 1
+        for name, wanted in (
+            ("proactive", "section 二 (第二十条)"),
+            ("requests", "section 三 matrix"),
+            ("review", "section 四 (行政复议/行政诉讼)"),
+        ):
+            if name not in self.seen_sections:
+                self.issues.append(Issue("table", f"{wanted}: no cells read"))
+        return self.cells, self.issues
+
+    def _values(self, stream, start: int) -> tuple[list[Tok], int]:
+        """The value tokens after a word, up to the next word. A label with values
+        beside it in its table row takes only those: the row's end is a boundary
+        (the next row's empty label cells are no values of this one)."""
+        j = start
+        out = []
+        while j < len(stream) and stream[j][0] is None:
+            out.append(stream[j][1])
+            j += 1
+        label = stream[start - 1][1] if start > 0 else None
+        if label is not None and label.col is not None:
+            same_row = [t for t in out if t.row == label.row]
+            if same_row:
+                out = same_row
+        if not any(t.kind == "num" for t in out) and not (out and all(t.in_cell for t in out)):
+            return ([] if not out else out if all(t.kind == "blank" for t in out) else []), j
+        return out, j
+
+    def _first_row_key(self) -> str:
+        return next(leaf for (g, leaf), e in self.rows.items() if e.code == "a_new")
+
+    def _matrix_started(self) -> bool:
+        return any(c.section == "requests" for c in self.cells)
+
+    def _matrix_done(self) -> bool:
+        return (
+            any(c.indicator_code == "a_carried_out" for c in self.cells) or self._matrix_started()
+        )
+
+    def _row(self, w: Word, group: str) -> catalog.Entry | None:
+        e = self.rows.get((group, w.key)) or self.rows.get(("", w.key))
+        if e is None and not group:
+            # a leaf whose group line was lost: unique leaf keys still name their row
+            found = [e for (g, leaf), e in self.rows.items() if leaf == w.key]
+            e = found[0] if len({x.code for x in found}) == 1 else None
+        if (
+            e is not None
+            and e.template not in (self.template, "gov2019+gov2021")
+            and e.code in ("a_other",)
+        ):
+            return e
+        return e
+
+    # ------------------------------------------------------------ section 二
+
+    def _proactive_row(self, w: Word, values: list[Tok]) -> None:
+        entries = self.heads[self.template].get(w.key)
+        if entries is None:
+            other = "gov2021" if self.template == "gov2019" else "gov2019"
+            if w.key in self.heads[other]:
+                self.issues.append(
+                    Issue(
+                        "table",
+                        f"section 二 row {w.text!r} belongs to the {other} table; cells left NULL",
+                        w.tok.locator,
+                    )
                 )
-            continue
-        head, _ = catalog.assign([label_key(line.label)], [(h, h) for h in heads])[0]
-        for col, unit, text in zip(columns, units, values):
-            col_candidates = [(label_key(e.tail), e) for e in entries if label_key(e.head) == head]
-            entry, _ = catalog.assign([col], col_candidates)[0] if head else (None, 0)
-            cells.append(
-                make_cell(
-                    line,
-                    "proactive",
-                    entry.code if entry else None,
-                    text,
-                    column_label=col,
-                    unit=unit,
-                    default_unit=entry.unit if entry else None,
+            return
+        self.seen_sections.add("proactive")
+        if not values:
+            return
+        a = align(values, len(entries))
+        self._emit(
+            w,
+            "proactive",
+            [(e.code, "total", e.tail, e.unit) for e in entries],
+            a,
+            values,
+            "section 二",
+        )
+
+    # ------------------------------------------------------------ section 三
+
+    def _columns(self, header: list[str]) -> list[str]:
+        order = [c.applicant_type for c in catalog.applicant_columns()]
+        if "subtotal" not in header:
+            return order
+        known = {label_key(c.label): c.applicant_type for c in catalog.applicant_columns()}
+        idx = header.index("subtotal")
+        orgs_before = [
+            h for h in header[:idx] if known.get(h) not in (None, "natural_person", "total")
+        ]
+        at = order.index("total") if orgs_before else order.index("commercial_enterprise")
+        return [*order[:at], "subtotal", *order[at:]]
+
+    def _matrix_row(self, w: Word, group: str, values: list[Tok], header: list[str]) -> None:
+        entry = self._row(w, group)
+        self.seen_sections.add("requests")
+        if not values or (entry is None and w.key not in self.groups):
+            return
+        columns = self._columns(header)
+
+        def check(vals):
+            named = dict(zip(columns, vals))
+            orgs = [named[c] for c in columns if c not in ("natural_person", "total", "subtotal")]
+            parts = [named["natural_person"], *orgs]
+            if any(v is None for v in [*parts, named["total"]]):
+                return None
+            ok = abs(sum(parts) - named["total"]) < 1e-6
+            if "subtotal" in named and named["subtotal"] is not None:
+                ok = ok and abs(sum(orgs) - named["subtotal"]) < 1e-6
+            return ok
+
+        a = align(values, len(columns), check)
+        # A group's own row (a subtotal some publishers print) has no code: kept uncatalogued.
+        code, unit = (entry.code, entry.unit) if entry is not None else (None, "件")
+        subtotal = vocabulary.markers("subtotal_column", "gov2019")[0]
+        specs = [
+            (None, "total", subtotal, unit) if c == "subtotal" else (code, c, c, unit)
+            for c in columns
+        ]
+        self._emit(w, "requests", specs, a, values, "section 三")
+
+    # ------------------------------------------------------------ section 四
+
+    def _review_row(self, w: Word, values: list[Tok]) -> None:
+        self.seen_sections.add("review")
+        n = len(self.review)
+
+        def check(vals):
+            verdicts = [sums_to_last(vals[k : k + 5]) for k in range(0, n, 5)]
+            if False in verdicts:
+                return False
+            return True if all(verdicts) else None
+
+        a = align(values, n, check)
+        specs = [(e.code, "total", e.label, e.unit) for e in self.review]
+        self._emit(
+            w, "review", specs, a, values, "section 四", sections=[e.section for e in self.review]
+        )
+
+    # ------------------------------------------------------------ cells
+
+    def _emit(
+        self,
+        w: Word,
+        section: str,
+        specs,
+        a: Alignment,
+        values: list[Tok],
+        where: str,
+        sections=None,
+    ) -> None:
+        label = w.printed if w.key not in self.review_keys else "行政复议/行政诉讼"
+        if not any(t.kind == "num" for t in values) and (a.readings == 0 or a.ambiguous):
+            return  # a row of empty cells: nothing to place
+        if a.readings == 0:
+            n_vals = sum(1 for t in values if t.kind == "num")
+            self.issues.append(
+                Issue(
+                    "table",
+                    f"{where} row {label!r}: {n_vals} values for {len(specs)} columns; cells left NULL",
+                    w.tok.locator,
                 )
             )
-    return cells, issues
+        elif a.ambiguous:
+            self.issues.append(
+                Issue(
+                    "table",
+                    f"{where} row {label!r}: {a.readings} readings of {' '.join(t.raw for t in _distinct(values))!r} fit its "
+                    f"{len(specs)} columns; the {len(a.ambiguous)} cells they disagree on are left NULL",
+                    w.tok.locator,
+                )
+            )
+        method = "fuzzy_label" if w.fuzzy else "label"
+        for k, ((code, applicant, column, unit), part) in enumerate(zip(specs, a.parts)):
+            tok = part.tok if part is not None else w.tok
+            value = part.value if part is not None else None
+            self.cells.append(
+                Cell(
+                    section=sections[k] if sections else section,
+                    row_label=label,
+                    column_label=column,
+                    indicator_code=code,
+                    applicant_type=applicant,
+                    value=value,
+                    unit=(
+                        tok.unit
+                        if part is not None and part.text is not None and tok.unit
+                        else unit
+                    ),
+                    value_text=tok.raw if part is not None else "",
+                    source_locator=tok.locator,
+                    page=tok.page,
+                    line=tok.line,
+                    approximate=bool(part is not None and tok.approximate),
+                    match_method=method,
+                )
+            )
 
 
-# ---------------------------------------------------------------- section 三
-
-
-def _segments(labels: list[str]) -> list[str]:
-    out = []
-    for cell in labels:
-        out += [s.strip() for s in _SEGMENT.split(clean(cell)) if s.strip()]
+def _distinct(toks: list[Tok]) -> list[Tok]:
+    out, seen = [], set()
+    for t in toks:
+        if id(t.raw) not in seen and t.raw not in [o.raw for o in out[-1:]]:
+            out.append(t)
+            seen.add(id(t.raw))
     return out
 
 
-def _matrix_columns(header: list[Row]) -> tuple[list[str], list[int] | None, int | None]:
-    """Column keys (applicant types, or SUBTOTAL) in the order of the data cells, and,
-    when the header is a grid (tabular rows of one width), their cell positions and
-    that width."""
-    known = {c.label: c.applicant_type for c in catalog.applicant_columns()}
-    found: dict[str, int] = {}
-    subtotal_pos = None
-    first_org_pos = None
-    widths = set()
-    for row in header:
-        tokens = _header_tokens(row)
-        if any(tok in known or tok == SUBTOTAL for _, tok in tokens):
-            widths.add(len(row.cells) if row.tabular else -1)
-        for pos, tok in tokens:
-            if tok in known and known[tok] not in found:
-                found[known[tok]] = pos
-                if first_org_pos is None and known[tok] != "natural_person" and known[tok] != "total":
-                    first_org_pos = pos
-            elif tok == SUBTOTAL:
-                subtotal_pos = pos
-    order = [c.applicant_type for c in catalog.applicant_columns() if c.applicant_type in found]
-    if subtotal_pos is not None:
-        # The subtotal sits before or after the organisation columns.
-        before = first_org_pos is not None and subtotal_pos < first_org_pos
-        at = order.index("commercial_enterprise") if before and "commercial_enterprise" in order else order.index("total")
-        order.insert(at, SUBTOTAL)
-        found[SUBTOTAL] = subtotal_pos
-    if len(widths) != 1 or -1 in widths:
-        return order, None, None
-    return order, [found[c] for c in order], widths.pop()
-
-
-def parse_matrix(rows: list[Row]) -> tuple[list[Cell], list[Issue], int]:
-    """Cells of the matrix starting at rows[0], issues, and the index after its last row."""
-    entries = [e for t in ("gov2019", "gov2021") for e in catalog.for_template(t, "requests")]
-    seen, cands = set(), []
-    for e in entries:  # shared rows appear once per template
-        if e.code not in seen:
-            seen.add(e.code)
-            cands.append((e.key, e))
-    # Header: rows up to the first data row.
-    a_new_key = next(e.key for _, e in cands if e.code == "a_new")
-    data_start = next(
-        (i for i, r in enumerate(rows) if a_new_key in label_key(split_row(r).label) and split_row(r).values), None
-    )
-    if data_start is None:
-        return [], [Issue("table", "section 三 matrix: no 本年新收政府信息公开申请数量 row")], 0
-    columns, positions, width = _matrix_columns(rows[:data_start])
-    if not columns:
-        columns, positions = [c.applicant_type for c in catalog.applicant_columns()], None
-    cells: list[Cell] = []
-    issues: list[Issue] = []
-    data: list[tuple[Line, str]] = []
-    group = ""
-    end = data_start
-    for end in range(data_start, len(rows)):
-        row = rows[end]
-        if is_noise(row):
-            continue
-        line = split_row(row)
-        segs = _segments(line.labels)
-        if not segs and not line.values:
-            continue
-        leaf = ""
-        for seg in segs:
-            kind = numbering(seg).kind
-            if kind == "paren":
-                group, leaf = seg, seg
-            elif kind == "chapter":
-                group, leaf = "", seg
-            else:
-                leaf = seg
-        if not line.values or not any(line.values):
-            continue  # a label cell on its own (merged group label)
-        if not segs:
-            issues.append(Issue("table", "section 三 row without a label", row.locator))
-            continue
-        parent = group if leaf is not group and numbering(leaf).kind != "paren" else ""
-        data.append((line, label_key(parent) + label_key(leaf) if parent else label_key(leaf)))
-        if "结转下年度" in label_key(leaf) or len(data) >= 40:
-            break
-    matched = catalog.assign([k for _, k in data], cands)
-    for (line, key), (entry, _) in zip(data, matched):
-        values = grid_values(line.row, positions, width) or fit_values(line.values, len(columns), line.row.tabular)
-        if values is None:
-            n = len([v for v in line.values if v])
-            issues.append(Issue("table", f"section 三 row {line.label!r}: {n} values for {len(columns)} columns; cells left NULL", line.row.locator))
-            continue
-        for col, text in zip(columns, values):
-            code = entry.code if entry is not None and col != SUBTOTAL else None
-            cells.append(
-                make_cell(line, "requests", code, text, column_label=col,
-                          applicant_type="total" if col == SUBTOTAL else col, default_unit="件")
-            )
-    return cells, issues, end + 1
-
-
-# ---------------------------------------------------------------- section 四
-
-
-def parse_review(rows: list[Row]) -> tuple[list[Cell], list[Issue]]:
-    entries = [e for e in catalog.for_template("gov2019") if e.section in ("review", "litigation")]
-    # Column groups and leaves in template order, from the catalog labels.
-    groups: list[str] = []
-    by_group_leaf = {}
-    for e in entries:
-        *grp, leaf = e.label.split(" ")
-        g = " ".join(grp)
-        if g not in groups:
-            groups.append(g)
-        by_group_leaf[(groups.index(g), leaf)] = e
-    leaves = {leaf for _, leaf in by_group_leaf}
-    header_leaves: list[str] = []
-    for i, row in enumerate(rows):
-        if is_noise(row):
-            continue
-        toks = [t for _, t in _header_tokens(row)]
-        row_leaves = [t for t in toks if t in leaves]
-        if row_leaves:
-            header_leaves += row_leaves
-            continue
-        line = split_row(row)
-        if header_leaves and line.values and len([v for v in line.values if parse_value(v).kind != "text"]) >= 2:
-            return _review_cells(line, header_leaves, groups, by_group_leaf)
-        if header_leaves and len(header_leaves) >= 5 and i > 12:
-            break
-    return [], [Issue("table", "section 四: no row of values under the 行政复议/行政诉讼 header")]
-
-
-def _review_cells(line: Line, header_leaves: list[str], groups, by_group_leaf) -> tuple[list[Cell], list[Issue]]:
-    values = fit_values(line.values, len(header_leaves), line.row.tabular)
-    if values is None:
-        n = len([v for v in line.values if v])
-        return [], [Issue("table", f"section 四: {n} values for {len(header_leaves)} columns; cells left NULL", line.row.locator)]
-    cells = []
-    g, in_group = 0, set()
-    for leaf, text in zip(header_leaves, values):
-        if leaf in in_group:  # a leaf seen again starts the next column group
-            g, in_group = g + 1, set()
-        in_group.add(leaf)
-        entry = by_group_leaf.get((g, leaf))
-        section = entry.section if entry else "litigation"
-        column = f"{groups[g]} {leaf}" if g < len(groups) else leaf
-        cells.append(make_cell(line, section, entry.code if entry else None, text, column_label=column, default_unit="件"))
-    return cells, []
+def parse(toks: list[Tok], template: str) -> tuple[list[Cell], list[Issue]]:
+    return _Parser(toks, template).run()
