@@ -334,7 +334,7 @@ class _Parser:
             self.issues.append(
                 Issue(
                     "table",
-                    f"{where} row {label!r}: {a.readings} readings of {' '.join(t.raw for t in _distinct(values))!r} fit its "
+                    f"{where} row {label!r}: {a.readings} readings of {' '.join(_printed(t) for t in values)!r} fit its "
                     f"{len(specs)} columns; the {len(a.ambiguous)} cells they disagree on are left NULL",
                     w.tok.locator,
                 )
@@ -356,7 +356,7 @@ class _Parser:
                         if part is not None and part.text is not None and tok.unit
                         else unit
                     ),
-                    value_text=tok.raw if part is not None else "",
+                    value_text=_part_text(part),
                     source_locator=tok.locator,
                     page=tok.page,
                     line=tok.line,
@@ -366,13 +366,17 @@ class _Parser:
             )
 
 
-def _distinct(toks: list[Tok]) -> list[Tok]:
-    out, seen = [], set()
-    for t in toks:
-        if id(t.raw) not in seen and t.raw not in [o.raw for o in out[-1:]]:
-            out.append(t)
-            seen.add(id(t.raw))
-    return out
+def _part_text(part) -> str:
+    """The cell's text as printed: the cell itself, or its digits cut from a glued run."""
+    if part is None or part.text is None:
+        return ""
+    if part.tok.in_cell:
+        return part.tok.raw.strip()
+    return f"{part.text}{part.tok.unit or ''}"
+
+
+def _printed(t: Tok) -> str:
+    return "(empty)" if t.kind == "blank" else f"{t.value_text}{t.unit or ''}"
 
 
 def parse(toks: list[Tok], template: str) -> tuple[list[Cell], list[Issue]]:

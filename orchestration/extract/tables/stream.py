@@ -89,6 +89,7 @@ def _lex(text: str, raw: str, row: Row, ri: int, col: int | None, whole_cell: bo
     out: list[Tok] = []
     pos = 0
     pending_numbering = ""
+    prev_end = -1
     for m in _NUM.finditer(text):
         before = text[pos : m.start()]
         after = text[m.end() :]
@@ -113,14 +114,10 @@ def _lex(text: str, raw: str, row: Row, ri: int, col: int | None, whole_cell: bo
             if t:
                 out.append(t)
             pending_numbering = ""
-        elif pending_numbering:
-            # '2.' followed directly by digits: not a numbering after all
-            pass
         if digits:
-            glued_left = (
-                bool(before) and not before[-1:].isspace() and bool(_CJK.search(before[-1:]))
-            )
-            glued_right = bool(numbering) or (bool(after) and after[0].isdigit())
+            # Digits touching a label or another number (no space between) may be several cells.
+            glued_left = bool(_CJK.search(before[-1:])) or (not before and prev_end == m.start())
+            glued_right = bool(numbering) or bool(re.match(r"[+\-]?\d", after))
             out.append(
                 Tok(
                     "num",
@@ -140,6 +137,7 @@ def _lex(text: str, raw: str, row: Row, ri: int, col: int | None, whole_cell: bo
             )
         pending_numbering = numbering
         pos = m.end() if not numbering else m.end() + 1
+        prev_end = m.end() if digits and not numbering and unit is None else -1
     rest = text[pos:]
     if rest.strip() or pending_numbering:
         t = _text_tok(pending_numbering + rest, raw, row, ri, col)

@@ -90,7 +90,7 @@ class Lexicon:
                         self.kinds[best], best, tok.text, tok, tok.numbering, fuzzy=True, whole=True
                     )
                 ]
-        if len(out) == 1:
+        if len(out) == 1 and out[0].kind != "unknown" and len(tok.raw) <= 2 * len(out[0].text) + 24:
             out = [replace(out[0], whole=True)]
         return out
 
