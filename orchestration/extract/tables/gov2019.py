@@ -102,6 +102,9 @@ class _Parser:
         self.issues: list[Issue] = []
         self.seen_sections: set[str] = set()
         self.applicant_keys = {label_key(c.label) for c in catalog.applicant_columns()}
+        self.first_column = label_key(catalog.applicant_columns()[0].label)
+        # (row width, cell index) of the first applicant column when the header is a grid
+        self.grid: tuple[int | None, int] | None = None
         self.review_keys = {label_key(p) for e in self.review for p in e.label.split(" ")}
 
     # ------------------------------------------------------------ the walk
@@ -151,6 +154,8 @@ class _Parser:
                     or (w.key in self.applicant_keys and not w.numbering)
                 ):
                     header.append(w.kind if w.kind == "subtotal" else w.key)
+                    if w.key == self.first_column and w.tok.col is not None:
+                        self.grid = (w.tok.width, w.tok.col)
                 elif w.kind == "mrow":
                     if w.key in self.groups and not values:
                         group = w.key
@@ -266,6 +271,9 @@ class _Parser:
         if not values or (entry is None and w.key not in self.groups):
             return
         columns = self._columns(header)
+        if self.grid and all(t.width == self.grid[0] and t.row == values[0].row for t in values):
+            # The row lies on the header's grid: cells left of the first column are label padding.
+            values = [t for t in values if t.col >= self.grid[1]]
 
         def check(vals):
             named = dict(zip(columns, vals))

@@ -58,6 +58,7 @@ class Tok:
     approximate: bool = False
     sign: str = ""
     in_cell: bool = False  # num/blank: the whole of a table cell (a cell boundary on each side)
+    width: int | None = None  # cells in the source row, for a tabular row
 
     @property
     def value_text(self) -> str:
@@ -162,14 +163,11 @@ def tokens(rows: list[Row]) -> list[Tok]:
         for ci, cell in enumerate(row.cells):
             text = clean(_COMMENT.sub("", cell))
             raw = originals[ci] if ci < len(originals) else cell
-            out += _lex(
-                text,
-                raw,
-                row,
-                ri,
-                ci if row.tabular else None,
-                whole_cell=row.tabular or _is_lone_value(text),
-            )
+            whole_cell = row.tabular or _is_lone_value(text)
+            toks = _lex(text, raw, row, ri, ci if row.tabular else None, whole_cell=whole_cell)
+            for t in toks:
+                t.width = len(row.cells) if row.tabular else None
+            out += toks
     return out
 
 
