@@ -253,4 +253,14 @@ def read_html(data: bytes, source_path: str) -> Document:
         for r in rows[:_TITLE_WINDOW]
     ):
         rows.insert(0, Row((title_text,), "title"))
+    # Government CMS pages name the publishing body in <meta name="ContentSource">; identity
+    # reads it as a 来源 line (after the title, which it prefers).
+    source = root.xpath(
+        'string(//meta[translate(@name, "CONTESRU", "contesru")="contentsource"]/@content)'
+    )
+    if source := normalize(source):
+        rows.insert(
+            1 if rows and rows[0].locator == "title" else 0,
+            Row((f"来源:{source}",), "meta ContentSource"),
+        )
     return Document(source_path, "html", rows)
