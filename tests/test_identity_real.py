@@ -217,3 +217,16 @@ def test_names_in_prose():
     assert not is_name("根据中华人民共和国政府")
     assert not is_name("区机关事务服务中心深入贯彻落实中华人民共和国")
     assert is_name("区统计局") and is_name("螅镇", title=True) and not is_name("螅镇")
+
+
+def test_more_title_forms():
+    ident, _ = _identify_lines("贺兰县人民政府政府信息公开工作年度报告（2019年度）")
+    assert (ident.organization, ident.report_year, ident.region_code) == (
+        "贺兰县人民政府",
+        2019,
+        "640122",
+    )
+    ident, _ = _identify_lines("国家税务总局银川市税务局2020年政府信息公开工作年度报告")
+    assert (ident.organization, ident.region_name) == ("国家税务总局银川市税务局", "银川市")
+    ident, _ = _identify_lines("2020年度贺兰县统计局政府信息公开工作年度报告")
+    assert (ident.organization, ident.report_year) == ("贺兰县统计局", 2020)

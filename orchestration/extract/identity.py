@@ -43,6 +43,8 @@ _TITLES = (
     re.compile(
         rf"(?P<org>.*?)(?:政府信息公开|政务公开)(?:工作)?(?P<year>{_YEAR})年度?(?:工作)?报告"
     ),
+    # X政府信息公开工作年度报告(2019年度)
+    re.compile(rf"(?P<org>.*?){_REPORT}[(\[](?P<year>{_YEAR})年度?[)\]]"),
 )
 _SITE_PREFIX = re.compile(r"^(?:标题|题目|文章标题|名称)[:]")
 _META = re.compile(

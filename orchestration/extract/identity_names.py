@@ -18,7 +18,7 @@ from . import regions
 _TOWN_SUFFIXES = ("民族乡", "街道", "苏木", "镇", "乡")
 _GOV_SUFFIXES = ("人民政府", "政府")
 _DEPT_SUFFIXES = (
-    "管理委员会", "委员会", "管委会", "办公室", "办事处", "中心", "局", "委", "办", "厅", "署",
+    "管理委员会", "委员会", "管委会", "办公室", "办事处", "调查队", "中心", "局", "委", "办", "厅", "署",
 )  # fmt: skip
 _SUFFIXES = tuple(sorted(_TOWN_SUFFIXES + _GOV_SUFFIXES + _DEPT_SUFFIXES, key=len, reverse=True))
 # What may follow a name and still belong to it (松木塘镇人民政府, 官洲街道办事处, …局办公室).
@@ -50,10 +50,16 @@ def _division_ends(text: str) -> dict[int, int]:
 
 
 def name_at(
-    text: str, start: int, spans: dict[int, int] | None = None, *, short_town: bool = False
+    text: str,
+    start: int,
+    spans: dict[int, int] | None = None,
+    *,
+    short_town: bool = False,
+    whole: bool = False,
 ) -> str | None:
     """The body's name beginning at `start`, or None if what begins there is not one.
-    `short_town` accepts one-character township names (螅镇), safe in a title only."""
+    `short_town` accepts one-character township names (螅镇), safe in a title only; `whole`
+    wants the name to run to the end of `text` (国家税务总局银川市税务局, not 国家税务总局)."""
     spans = _division_ends(text) if spans is None else spans
     j = start
     last_full = False
@@ -71,7 +77,8 @@ def name_at(
         ):
             if _PROSE.search(name):
                 return None
-            return name
+            if not whole or start + len(name) == len(text):
+                return name
         k += 1
     return None
 
@@ -87,8 +94,12 @@ def _accept(
     elif suffix in _GOV_SUFFIXES:
         if part or j == start:  # a people's government is a division's: 贺兰县人民政府
             return None
-    elif j == start and (text[start] not in _LEVEL_PREFIX or len(part) < 3):
-        return None  # a department names its division (同心县统计局) or level (区统计局)
+    elif (
+        j == start
+        and not part.startswith("国家")
+        and (text[start] not in _LEVEL_PREFIX or len(part) < 3)
+    ):
+        return None  # a department names its division (同心县统计局), level (区统计局) or 国家
     kind = (
         "town"
         if suffix in _TOWN_SUFFIXES
@@ -133,7 +144,7 @@ def is_name(text: str, *, title: bool = False, context: str = "") -> bool:
     once a misread division in it is put right (沐阳县人民政府, see regions.correct_misspelling)."""
     if not text:
         return False
-    if name_at(text, 0, short_town=title) == text:
+    if name_at(text, 0, short_town=title, whole=True) == text:
         return True
     if (fixed := regions.correct_misspelling(text, context)) and fixed[0] != text:
         return is_name(fixed[0], title=title)
