@@ -26,12 +26,15 @@ def extract_bytes(data: bytes, source_path: str) -> Extraction:
     ident, issues = identify(doc.rows)
     template = detect_template(doc.rows)
     cells = []
+    narrative = extract_figures(doc.rows, template)
+    # A recognised statistics table makes a report, with or without a title; without
+    # one, only a report's title does (an organization and a date are in any notice).
     if template is None:
-        if ident.report_year is None and ident.organization is None:
+        if ident.title is None:
             raise IngestError("identify", "not a government information disclosure annual report (no title, no statistics table)")
         issues.append(Issue("table", "no statistics table found"))
     else:
-        cells, table_issues = parse_tables(doc.rows, template)
+        cells, table_issues = parse_tables(doc.rows, template, narrative)
         issues += table_issues
     return Extraction(
         source_path=source_path,
@@ -41,7 +44,7 @@ def extract_bytes(data: bytes, source_path: str) -> Extraction:
         identity=ident,
         cells=cells,
         issues=issues,
-        narrative=extract_figures(doc.rows, template),
+        narrative=narrative,
         page_count=doc.page_count,
         line_count=doc.line_count,
     )

@@ -8,9 +8,16 @@ the document's token stream (`stream.py`), whatever its layout.
 
 from __future__ import annotations
 
-from ..model import Cell, Issue, Row
+import re
+
+from ..model import Cell, Issue, NarrativeFigure, Row
 from . import gov2008, gov2019
 from .stream import tokens
+from .words import key as word_key
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
 
 # Words printed only in statistics tables: a PDF page showing one of them needs table extraction.
 TABLE_PAGE_HINTS = ("统计指标", "统计数", "信息内容", "申请人情况", "结果维持", "结果纠正", "尚未审结",
@@ -18,15 +25,23 @@ TABLE_PAGE_HINTS = ("统计指标", "统计数", "信息内容", "申请人情�
 
 
 def detect_template(rows: list[Row]) -> str | None:
-    found = gov2019.detect(tokens(rows))
+    toks = tokens(rows)
+    found = gov2019.detect(toks)
     if found is not None:
         return found
-    if any(gov2008.is_header(r) for r in rows) or gov2008.find_start(rows) is not None:
-        return "gov2008"
-    return None
+    return "gov2008" if gov2008.detect(toks) else None
 
 
-def parse_tables(rows: list[Row], template: str) -> tuple[list[Cell], list[Issue]]:
+def parse_tables(rows: list[Row], template: str, narrative: list[NarrativeFigure] = ()) -> tuple[list[Cell], list[Issue]]:
+    """Cells and issues of the document's tables; the prose figures may settle a gov2008
+    row whose digits are glued (the table alone cannot split them)."""
+    toks = tokens(rows)
     if template == "gov2008":
-        return gov2008.parse(rows)
-    return gov2019.parse(tokens(rows), template)
+        figures: dict[str, set[float]] = {}
+        for f in narrative:
+            if f.indicator_code and not f.approximate:
+                figures.setdefault(f.indicator_code, set()).add(f.number)
+        prose = "".join(word_key(t.text) for t in toks if t.kind == "text" and t.col is None)
+        text = "\n".join(" ".join(r.cells) for r in rows if not r.tabular)
+        return gov2008.parse(toks, gov2008.Prose(figures, _squash(text) or prose))
+    return gov2019.parse(toks, template)

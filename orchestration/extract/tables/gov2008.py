@@ -1,189 +1,285 @@
-"""The 2008–2018 statistics table: 统计指标 | 单位 | 统计数.
+"""The grammar of the 2008–2018 statistics table (统计指标 | 单位 | 统计数), over the token stream.
 
-Rows are rebuilt from lines first (a label wrapped over several lines, a unit
-and value on the line after the label), then grouped into chapters
-(一、主动公开情况 …). A chapter's section is the one most of its rows match in
-the catalog, so duplicate labels such as 被依法纠错数 (under 行政复议 and under
-行政诉讼) land on the right code without any list of chapter names.
+A row is a label (one or more text tokens: a label may wrap over lines), an
+optional unit, and its value cells: one (统计数), or two in the early
+provincial forms (the year, then 历年累计, which is never a catalog value).
+Rows are grouped into chapters (一、主动公开情况 …); a chapter's section is the
+one most of its rows match in the catalog, so duplicate labels such as
+被依法纠错数 (under 行政复议 and under 行政诉讼) land on the right code. Rows
+that match no code are kept uncatalogued, with their label and value.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 
-from .. import catalog
-from ..labels import brackets_open, label_key, numbering, squash
-from ..model import Cell, Issue, Row
-from ..values import is_unit, parse_value
-from .common import Line, ends_table, is_noise, make_cell, split_row
+from .. import catalog, vocabulary
+from ..labels import brackets_open, numbering
+from ..model import Cell, Issue
+from ..values import UNITS
+from .align import align
+from .stream import Tok
+from .words import key as word_key
 
 TEMPLATE = "gov2008"
 
 
 @dataclass
-class _TableRow:
-    lines: list[Line] = field(default_factory=list)
-    label_parts: list[str] = field(default_factory=list)
+class _Row:
+    label: list[Tok] = field(default_factory=list)
     unit: str | None = None
-    value_text: str | None = None  # None: no value cell seen; '' blank cell
-    dash: bool = False
+    values: list[Tok] = field(default_factory=list)
 
     @property
-    def label(self) -> str:
-        return " ".join(self.label_parts)
+    def text(self) -> str:
+        return "".join(f"{t.numbering}{t.text}" for t in self.label)
 
     @property
-    def closed(self) -> bool:
-        """A value (or ——) was read; in a table structure a unit cell closes the row
-        too (its empty value cell is a blank). In plain text the value may still
-        follow on the next line."""
-        tabular = bool(self.lines) and self.lines[-1].row.tabular
-        return self.value_text is not None or self.dash or (self.unit is not None and tabular)
-
-    @property
-    def first(self) -> Line:
-        return self.lines[0]
-
-
-def is_header(row: Row) -> bool:
-    s = squash(" ".join(row.cells))
-    return ("统计指标" in s and ("单位" in s or "统计数" in s)) or s in ("统计指标", "单位", "统计数")
-
-
-def find_start(rows: list[Row]) -> int | None:
-    for i, row in enumerate(rows):
-        if is_header(row):
-            return i + 1
-    # No header: start at the chapter row above the table's first row (主动公开政府信息数).
-    p_total = label_key(catalog.for_template(TEMPLATE, "proactive")[0].label)
-    for i, row in enumerate(rows):
-        line = split_row(row)
-        if label_key(line.label) == p_total:
-            j = i
-            while j > 0 and numbering(rows[j].cells[0]).kind != "chapter" and i - j < 3:
-                j -= 1
-            return j
-    return None
-
-
-def _read_values(tr: _TableRow, line: Line, issues: list[Issue]) -> None:
-    for tok in line.values:
-        v = parse_value(tok)
-        if tr.value_text is None and tr.unit is None and not tr.dash and is_unit(tok):
-            tr.unit = tok
-        elif v.kind == "dash" and tr.value_text is None:
-            tr.dash = True
-        elif v.kind == "number":
-            if tr.value_text:
-                issues.append(Issue("table", f"row {tr.label!r} holds several values; kept the first", line.row.locator))
-            else:
-                tr.value_text = tok
-        elif tok == "" and line.row.tabular and tr.unit is not None and tr.value_text is None:
-            tr.value_text = ""  # the value cell is there and empty
-    if line.row.tabular and tr.unit is not None and tr.value_text is None:
-        tr.value_text = ""
-
-
-def _starts_new_row(pending: _TableRow, line: Line) -> bool:
-    """Whether a label line starts a new table row or continues a wrapped label."""
-    if pending.unit is not None:
-        return True  # the unit cell came: the label is complete
-    if brackets_open(pending.label):
-        return False
-    if numbering(line.label).kind is not None:
-        return True
-    # A label complete in itself (it matches the catalog) is a row of its own.
-    return label_key(line.label) in _catalog_keys() or bool(line.values)
+    def printed(self) -> str:
+        raws = []
+        for t in self.label:
+            if not raws or raws[-1] is not t.raw:
+                raws.append(t.raw)
+        printed = " ".join(" ".join(r.split()) for r in raws)
+        return printed if len(self.label) <= 3 and len(printed) <= 2 * len(self.text) + 24 else self.text
 
 
 @cache
-def _catalog_keys() -> frozenset[str]:
-    return frozenset(label_key(e.label) for e in catalog.for_template(TEMPLATE))
+def _words():
+    def keys(role: str) -> tuple[str, ...]:
+        return tuple(word_key(w) for w in vocabulary.markers(role, TEMPLATE))
+
+    return keys("table_start"), keys("column_header"), keys("value_column"), keys("cumulative_column"), keys("table_end")
 
 
-def rebuild_rows(rows: list[Row]) -> tuple[list[_TableRow], list[Issue]]:
-    """Table rows from source rows, up to the signature block under the table."""
-    out: list[_TableRow] = []
-    pending: _TableRow | None = None
-    issues: list[Issue] = []
-    for row in rows:
-        if ends_table(row):
-            break
-        # A bare number right after a unit is the value, not a page number.
-        awaiting_value = pending is not None and pending.unit is not None and not pending.closed
-        if (is_noise(row) and not (awaiting_value and not split_row(row).label)) or is_header(row):
-            if pending is not None and is_header(row):
-                out.append(pending)  # a repeated page header closes a dangling row
-                pending = None
+@cache
+def _catalog_keys() -> dict[str, str]:
+    """Label key → the catalog key it stands for (variants included)."""
+    out = {word_key(e.label): word_key(e.label) for e in catalog.for_template(TEMPLATE)}
+    for variant, canonical in vocabulary.label_variants().items():
+        canonical = canonical.translate(str.maketrans("", "", "“”"))
+        if canonical in out:
+            out.setdefault(variant, canonical)
+    return out
+
+
+def _canonical(text: str) -> str:
+    k = word_key(text)
+    return _catalog_keys().get(k, k)
+
+
+def find_start(toks: list[Tok]) -> tuple[int, int] | None:
+    """(token index, character offset in it) where the table starts."""
+    starts, headers, *_ = _words()
+    for i, t in enumerate(toks):
+        if t.kind != "text":
             continue
-        line = split_row(row)
-        if not line.label:
-            if pending is not None:  # unit/value on the line after the label
-                pending.lines.append(line)
-                _read_values(pending, line, issues)
-                if pending.closed:
-                    out.append(pending)
-                    pending = None
-            continue
-        if pending is not None and not _starts_new_row(pending, line):
-            pending.label_parts.append(line.label)
-            pending.lines.append(line)
-            current = pending
-        else:
-            if pending is not None:
-                out.append(pending)
-            current = _TableRow([line], [line.label])
-        _read_values(current, line, issues)
-        if current.closed:
-            out.append(current)
-            pending = None
-        else:
-            pending = current
-    if pending is not None:
-        out.append(pending)
-    return out, issues
+        for s in starts:
+            at = t.text.find(s)
+            # The table's header, not the words in a sentence: a short cell or line,
+            # or the header's next column right after it (a crawler's glued dump).
+            if at >= 0 and (len(t.text) <= 40 or any(h in t.text[at + len(s) : at + len(s) + 12] for h in headers)):
+                return i, at
+    first = word_key(catalog.for_template(TEMPLATE, "proactive")[0].label)
+    for i, t in enumerate(toks):
+        if t.kind == "text" and _canonical(t.text) == first and _followed_by_value(toks, i):
+            return i, 0
+    return None
 
 
-def _chapters(trs: list[_TableRow]) -> list[list[_TableRow]]:
-    chapters: list[list[_TableRow]] = []
-    for tr in trs:
-        if not chapters or numbering(tr.label).kind == "chapter":
+def _followed_by_value(toks: list[Tok], i: int) -> bool:
+    nxt = toks[i + 1 : i + 3]
+    return any(t.kind in ("num", "blank") for t in nxt)
+
+
+def _split_unit(t: Tok) -> tuple[str, str | None]:
+    """'主动公开信息数条' glued to its number: the label and the unit cell."""
+    for u in UNITS:
+        if t.text.endswith(u) and len(t.text) > len(u):
+            return t.text[: -len(u)], u
+    return t.text, None
+
+
+def rebuild_rows(toks: list[Tok]) -> tuple[list[_Row], int]:
+    """Table rows from the tokens after the table's start; how many value columns."""
+    _, headers, value_cols, cumulative_cols, ends = _words()
+    rows: list[_Row] = []
+    cur = _Row()
+    ncols = 1
+    seen_value_col = False
+
+    def close():
+        nonlocal cur
+        if cur.label:
+            rows.append(cur)
+        cur = _Row()
+
+    for i, t in enumerate(toks):
+        if t.kind == "text":
+            k = word_key(t.text)
+            if any(e in k for e in ends) and rows:
+                break
+            if t.text in UNITS and cur.label and not cur.values and cur.unit is None:
+                cur.unit = t.text
+                continue
+            text, unit = t.text, None
+            cut = _header_end(text, (*headers, *value_cols, *cumulative_cols))
+            if cut:
+                head = text[:cut]
+                if any(c in head for c in cumulative_cols) and (seen_value_col or any(v in head for v in value_cols)):
+                    ncols = 2
+                seen_value_col = seen_value_col or any(v in head for v in value_cols)
+                text = text[cut:]
+                if not text:
+                    continue
+                t = Tok(**{**t.__dict__, "text": text, "numbering": ""})
+            if i + 1 < len(toks) and toks[i + 1].kind == "num" and not t.col:
+                text, unit = _split_unit(t)
+            if cur.values or cur.unit is not None or _starts_row(cur, t):
+                close()
+            cur.label.append(Tok(**{**t.__dict__, "text": text}))
+            if unit:
+                cur.unit = unit
+        elif cur.label:
+            if t.col is not None and cur.values and t.row != cur.values[-1].row and t.row != cur.label[-1].row:
+                close()  # a number in a table row of its own, after a complete row: no label to give it
+                continue
+            cur.values.append(t)
+    close()
+    return rows, ncols
+
+
+def _header_end(text: str, words: tuple[str, ...]) -> int:
+    """Where the column headers at the start of a text end (0: it starts with none)."""
+    pos = 0
+    while True:
+        year = re.match(r"(?:19|20)\d{2}", text[pos:])  # 2012年度: the year column's header
+        if year and any(text.startswith(w, pos + 4) for w in words):
+            pos += 4
+        hit = next((w for w in sorted(words, key=len, reverse=True) if text.startswith(w, pos)), None)
+        if hit is None:
+            # '七、附表指标名称…': a heading before the header words
+            later = [text.find(w, pos) for w in words if 0 < text.find(w, pos) <= pos + 8]
+            if pos == 0 and later:
+                pos = min(later)
+                continue
+            return pos
+        pos += len(hit)
+
+
+def _starts_row(cur: _Row, t: Tok) -> bool:
+    """Whether a text token starts a new row or continues a wrapped label."""
+    if not cur.label:
+        return True
+    if brackets_open(cur.text):
+        return False
+    if t.numbering or numbering(t.text).kind is not None:
+        return True
+    if t.col is not None and cur.label[-1].row != t.row:
+        return True  # a new table row
+    return _canonical(cur.text) in _catalog_keys().values() or numbering(cur.label[0].numbering).kind == "chapter"
+
+
+def _chapters(rows: list[_Row]) -> list[list[_Row]]:
+    chapters: list[list[_Row]] = []
+    for r in rows:
+        if not chapters or numbering(r.label[0].numbering or r.text).kind == "chapter":
             chapters.append([])
-        chapters[-1].append(tr)
+        chapters[-1].append(r)
     return chapters
 
 
-def parse(rows: list[Row]) -> tuple[list[Cell], list[Issue]]:
-    start = find_start(rows)
+@dataclass(frozen=True)
+class Prose:
+    """What the report's prose states, to settle a glued row the table alone cannot:
+    figures tied to a code, and the prose text (a label followed by its number)."""
+
+    figures: dict[str, set[float]]
+    text: str
+
+    def confirms(self, code: str | None, label: str, value: float) -> bool:
+        if code is not None and value in self.figures.get(code, ()):
+            return True
+        number = f"{value:g}"
+        return bool(label) and re.search(rf"{re.escape(label)}(?:为|共|达)?{number}(?!\d)", self.text) is not None
+
+
+def parse(toks: list[Tok], prose: Prose | None = None) -> tuple[list[Cell], list[Issue]]:
+    start = find_start(toks)
     if start is None:
         return [], [Issue("table", "no 统计指标/单位/统计数 table found")]
-    trs, issues = rebuild_rows(rows[start:])
+    i, at = start
+    first = Tok(**{**toks[i].__dict__, "text": toks[i].text[at:], "numbering": "" if at else toks[i].numbering})
+    rows, ncols = rebuild_rows([first, *toks[i + 1 :]])
     cells: list[Cell] = []
-    all_entries = catalog.for_template(TEMPLATE)
-    for chapter in _chapters(trs):
-        keys = [label_key(tr.label) for tr in chapter]
-        # Which section is this chapter? The one its rows match best.
-        first_pass = catalog.assign(keys, [(label_key(e.label), e) for e in all_entries])
-        votes = Counter(e.section for e, s in first_pass if e is not None)
+    issues: list[Issue] = []
+    entries = catalog.for_template(TEMPLATE)
+    cands = [(word_key(e.label), e) for e in entries]
+    for chapter in _chapters(rows):
+        keys = [_canonical(r.text) for r in chapter]
+        first_pass = catalog.assign(keys, cands)
+        votes = Counter(e.section for e, _ in first_pass if e is not None)
         sections = [s for s, _ in votes.most_common(1)]
-        candidates = [e for e in all_entries if e.section in sections] if sections else all_entries
-        matched = catalog.assign(keys, [(label_key(e.label), e) for e in candidates])
+        # A chapter (一、主动公开情况 …) holds one section's rows; a table without chapters, any.
+        headed = numbering(chapter[0].label[0].numbering or chapter[0].text).kind == "chapter"
+        matched = catalog.assign(keys, [(k, e) for k, e in cands if e.section in sections] if sections and headed else cands)
         section = sections[0] if sections else "unknown"
-        for tr, (entry, _score) in zip(chapter, matched):
-            line = tr.lines[-1] if tr.value_text is not None else tr.first
-            value_text = tr.value_text or ""
-            if entry is None:
-                # Uncatalogued rows are kept when they carry a value; headings are not data.
-                if tr.value_text:
-                    cells.append(_cell(tr, line, section, None, value_text, None))
-                continue
-            cells.append(_cell(tr, line, section, entry.code, value_text, entry.unit))
+        for row, (entry, score) in zip(chapter, matched):
+            cells += _row_cells(row, entry, score, section, ncols, issues, prose)
+    if not cells:
+        issues.append(Issue("table", "gov2008 table found but no row with a value read"))
     return cells, issues
 
 
-def _cell(tr: _TableRow, line: Line, section: str, code: str | None, value_text: str, unit: str | None) -> Cell:
-    # The label may span several lines; provenance is the line holding the value.
-    merged = Line(tr.label_parts, [], line.row)
-    return make_cell(merged, section, code, value_text, unit=tr.unit, default_unit=unit)
+def _row_cells(row: _Row, entry, score: float, section: str, ncols: int, issues: list[Issue],
+               prose: Prose | None) -> list[Cell]:
+    values = row.values
+    if not any(t.kind == "num" for t in values):
+        if entry is None:
+            return []  # a heading
+        part = None
+    else:
+
+        def check(vals):  # the cumulative column holds at least the year's figure
+            return None if ncols == 1 or None in vals else vals[1] >= vals[0]
+
+        a = align(values, ncols, check)
+        if 0 in a.ambiguous and prose is not None:
+            # Glued digits (条20263542): a split the prose states for this row is the one.
+            label = word_key(row.text)
+            a = align(values, ncols, lambda vals: (check(vals) is not False) and vals[0] is not None
+                      and prose.confirms(entry.code if entry else None, label, vals[0]))
+            if a.arithmetic != "confirmed":
+                a = align(values, ncols, check)
+        if a.readings == 0 or a.ambiguous:
+            reason = (f"{len([t for t in values if t.kind == 'num'])} values for {ncols} columns" if a.readings == 0
+                      else f"{a.readings} readings of the digits fit its {ncols} columns")
+            issues.append(Issue("table", f"gov2008 row {row.printed!r}: {reason}; cell left NULL", row.label[0].locator))
+        part = a.parts[0]
+    if entry is None and (part is None or part.text is None):
+        return []
+    tok = part.tok if part is not None else row.label[-1]
+    text = "" if part is None or part.text is None else (tok.raw.strip() if tok.in_cell else f"{part.text}{tok.unit or ''}")
+    unit = (tok.unit if part is not None and part.text is not None and tok.unit else None) or row.unit or (entry.unit if entry else None)
+    return [Cell(
+        section=entry.section if entry else section,
+        row_label=row.printed,
+        column_label=None,
+        indicator_code=entry.code if entry else None,
+        applicant_type="total",
+        value=part.value if part is not None else None,
+        unit=unit,
+        value_text=text,
+        source_locator=tok.locator,
+        page=tok.page,
+        line=tok.line,
+        approximate=bool(part is not None and part.text is not None and tok.approximate),
+        match_method="label" if score >= 0.999 else "fuzzy_label",
+    )]
+
+
+def detect(toks: list[Tok]) -> bool:
+    return find_start(toks) is not None

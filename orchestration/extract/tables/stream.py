@@ -34,7 +34,7 @@ _NUM = re.compile(
 )
 # What may follow digits that are no table value: a date, a percentage, an ordinal, a year.
 _NOT_A_VALUE_AFTER = re.compile(r"^\s*(?:年|月|日|号|时|%|％|个百分点|周岁|岁|倍)")
-_NUMBERING_AFTER = re.compile(r"^[.、．](?=\D)")
+_NUMBERING_AFTER = re.compile(r"^[.、．]\s*")
 _COMMENT = re.compile(r"<!--.*?-->|<!\[[^\]]*\]>", re.DOTALL)
 # Characters a mirror site or converter put in place of one it could not show.
 _NOISE = re.compile(r"[?？\ufffd](?=\s*\d)")
@@ -96,6 +96,8 @@ def _lex(text: str, raw: str, row: Row, ri: int, col: int | None, whole_cell: bo
         after = text[m.end() :]
         if m.group("pre") is None and m.start() > 0 and text[m.start() - 1] in "第":
             continue  # 第2项: an ordinal, part of the words
+        if _inside_note(text[: m.start()], after):
+            continue  # (不同渠道和方式公开相同信息计1条): a note in the label, no cell
         if _NOT_A_VALUE_AFTER.match(after) or (
             m.start() > 0 and text[m.start() - 1] in "(（" and after[:1] in ")）"
         ):
@@ -106,7 +108,7 @@ def _lex(text: str, raw: str, row: Row, ri: int, col: int | None, whole_cell: bo
             unit is None
             and m.group("post") is None
             and _NUMBERING_AFTER.match(after)
-            and _CJK.match(after[1:2] or "")
+            and _CJK.match(after[_NUMBERING_AFTER.match(after).end() :][:1] or "")
         ):
             # '2.其他' / '00000002.其他': the last digit numbers the next row's label.
             numbering, digits = digits[-1] + after[0], digits[:-1]
@@ -148,6 +150,24 @@ def _lex(text: str, raw: str, row: Row, ri: int, col: int | None, whole_cell: bo
     if whole_cell and len(out) == 1 and len(nums) == 1:
         nums[0].in_cell = True
     return out
+
+
+_OPEN, _CLOSE = "(（[【", ")）]】"
+_NOTE_REACH = 40  # characters; a note is short, an unclosed bracket in the prose is not a note
+
+
+def _inside_note(before: str, after: str) -> bool:
+    """Whether a number stands inside brackets (also a note wrapped from the line above)."""
+    before = re.split(r"[。；;]", before[-_NOTE_REACH:])[-1]
+    depth = sum(c in _OPEN for c in before) - sum(c in _CLOSE for c in before)
+    if depth > 0:
+        return True
+    for c in re.split(r"[。；;]", after[:_NOTE_REACH])[0]:
+        if c in _OPEN:
+            return False
+        if c in _CLOSE:
+            return True
+    return False
 
 
 def _needs_split(digits: str) -> bool:
