@@ -114,12 +114,12 @@ def test_the_build_exits_0_and_says_how_many_files_failed(bad_build):
 
 
 def test_progress_lists_each_parsed_file_and_its_failure(bad_build):
-    lines = [l for l in bad_build["first"].output.splitlines() if l.startswith("extract [")]
+    lines = [ln for ln in bad_build["first"].output.splitlines() if ln.startswith("extract [")]
     parsed = len(BAD) + len(GOOD) + 1 - 4  # empty, .doc, .zip and huge never reach it
     assert len(lines) == parsed
     assert any(
-        l.endswith("encrypted.pdf: FAILED: encrypted PDF: a password is required to open it")
-        for l in lines
+        ln.endswith("encrypted.pdf: FAILED: encrypted PDF: a password is required to open it")
+        for ln in lines
     )
 
 
