@@ -22,7 +22,9 @@ __all__ = ["IngestError", "extract_bytes", "extract_file"]
 def extract_bytes(data: bytes, source_path: str) -> Extraction:
     doc = normalize_document(read_document(data, source_path))
     if not any(any(c.strip() for c in r.cells) for r in doc.rows):
-        raise IngestError("read", "no text layer; OCR needed" if doc.source_format == "pdf" else "no text")
+        raise IngestError(
+            "read", "no text layer; OCR needed" if doc.source_format == "pdf" else "no text"
+        )
     ident, issues = identify(doc.rows)
     template = detect_template(doc.rows)
     cells = []
@@ -31,7 +33,10 @@ def extract_bytes(data: bytes, source_path: str) -> Extraction:
     # one, only a report's title does (an organization and a date are in any notice).
     if template is None:
         if ident.title is None:
-            raise IngestError("identify", "not a government information disclosure annual report (no title, no statistics table)")
+            raise IngestError(
+                "identify",
+                "not a government information disclosure annual report (no title, no statistics table)",
+            )
         issues.append(Issue("table", "no statistics table found"))
     else:
         cells, table_issues = parse_tables(doc.rows, template, narrative)

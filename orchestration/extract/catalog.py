@@ -45,12 +45,16 @@ def entries() -> tuple[Entry, ...]:
         for r in csv.DictReader(f):
             head, _, tail = r["label_zh"].partition(" ")
             for template in r["template"].split("+"):
-                out.append(Entry(template, r["section"], r["code"], r["label_zh"], r["unit"], head, tail))
+                out.append(
+                    Entry(template, r["section"], r["code"], r["label_zh"], r["unit"], head, tail)
+                )
     return tuple(out)
 
 
 def for_template(template: str, section: str | None = None) -> list[Entry]:
-    return [e for e in entries() if e.template == template and (section is None or e.section == section)]
+    return [
+        e for e in entries() if e.template == template and (section is None or e.section == section)
+    ]
 
 
 def unit_of(code: str) -> str | None:
@@ -60,7 +64,9 @@ def unit_of(code: str) -> str | None:
     return None
 
 
-def assign(keys: list[str], candidates: list[tuple[str, object]], threshold: float = MATCH_THRESHOLD):
+def assign(
+    keys: list[str], candidates: list[tuple[str, object]], threshold: float = MATCH_THRESHOLD
+):
     """Match row keys to candidate keys one-to-one, best pairs first.
 
     Returns, for each row key, the matched candidate's payload (or None) and the
@@ -110,4 +116,6 @@ def applicant_columns() -> tuple[ApplicantColumn, ...]:
     """Section-三 columns in template order (seed `applicant_types.csv`)."""
     with open(APPLICANT_TYPES_PATH, encoding="utf-8") as f:
         rows = sorted(csv.DictReader(f), key=lambda r: int(r["sort_order"]))
-    return tuple(ApplicantColumn(r["applicant_type"], r["label_zh"], r["column_group"]) for r in rows)
+    return tuple(
+        ApplicantColumn(r["applicant_type"], r["label_zh"], r["column_group"]) for r in rows
+    )

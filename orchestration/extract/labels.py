@@ -66,7 +66,9 @@ def label_key(text: str) -> str:
 
 @dataclass(frozen=True)
 class Numbering:
-    kind: str | None  # "chapter" 一、 | "paren" (一) | "arabic" 1. | "qizhong" 其中 | "section" 第…项 | None
+    kind: (
+        str | None
+    )  # "chapter" 一、 | "paren" (一) | "arabic" 1. | "qizhong" 其中 | "section" 第…项 | None
     number: int | None
 
 

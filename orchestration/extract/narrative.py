@@ -39,12 +39,27 @@ RULES: list[tuple[str | None, str | None, frozenset[str], re.Pattern[str]]] = [
         ("p_via_weibo", None, "条", rf"微博{_CHANNEL}⟨N⟩"),
         ("p_via_wechat", None, "条", rf"微信(?:公众号)?{_CHANNEL}⟨N⟩"),
         ("r_hotspots", None, "次 条", rf"回应{_GAP}{{0,6}}(?:热点|舆情){_GAP}{{0,4}}⟨N⟩"),
-        ("r_press_conferences_leaders", None, "次 场", rf"主要负责(?:同志|人){_GAP}{{0,8}}新闻发布会{_GAP}{{0,3}}⟨N⟩"),
+        (
+            "r_press_conferences_leaders",
+            None,
+            "次 场",
+            rf"主要负责(?:同志|人){_GAP}{{0,8}}新闻发布会{_GAP}{{0,3}}⟨N⟩",
+        ),
         ("r_press_conferences", None, "次 场", rf"新闻发布会{_GAP}{{0,4}}⟨N⟩"),
-        ("r_online_interviews_leaders", None, "次 期 场", rf"主要负责(?:同志|人){_GAP}{{0,8}}在线访谈{_GAP}{{0,3}}⟨N⟩"),
+        (
+            "r_online_interviews_leaders",
+            None,
+            "次 期 场",
+            rf"主要负责(?:同志|人){_GAP}{{0,8}}在线访谈{_GAP}{{0,3}}⟨N⟩",
+        ),
         ("r_online_interviews", None, "次 期 场", rf"在线访谈{_GAP}{{0,4}}⟨N⟩"),
         ("r_interpretations", None, "篇 条", rf"政策解读(?:稿件|文章)?{_GAP}{{0,4}}⟨N⟩"),
-        ("a_received", "a_new", "件 条", rf"(?:受理|收到|接到|新收|接收){_GAP}{{0,20}}申请{_GAP}{{0,6}}⟨N⟩|(?:受理|收到|接到|新收|接收){_GAP}{{0,6}}⟨N⟩{_GAP}{{0,12}}申请"),
+        (
+            "a_received",
+            "a_new",
+            "件 条",
+            rf"(?:受理|收到|接到|新收|接收){_GAP}{{0,20}}申请{_GAP}{{0,6}}⟨N⟩|(?:受理|收到|接到|新收|接收){_GAP}{{0,6}}⟨N⟩{_GAP}{{0,12}}申请",
+        ),
         ("review_total", "review_total", "件 起", rf"行政复议(?:案件)?{_GAP}{{0,4}}⟨N⟩"),
         ("lit_total", None, "件 起", rf"行政诉讼(?:案件)?{_GAP}{{0,4}}⟨N⟩"),
     ]
@@ -107,10 +122,16 @@ def extract_figures(rows: list[Row], template: str | None) -> list[NarrativeFigu
             if after in ("年", "月", "日", "%", "％") or m.group("unit") in ("年",):
                 continue
             num_text = m.group(0).strip()
-            number = float(m.group("num").replace(",", "") + ("." + m.group("dec") if m.group("dec") else ""))
-            quals = [q for q in (m.group("pre"), m.group("post"), m.group("tail")) if q and q in _APPROX]
+            number = float(
+                m.group("num").replace(",", "") + ("." + m.group("dec") if m.group("dec") else "")
+            )
+            quals = [
+                q for q in (m.group("pre"), m.group("post"), m.group("tail")) if q and q in _APPROX
+            ]
             clause_start = max(sentence.rfind(c, 0, m.start()) for c in "，,：:") + 1
-            clause_end = min([i for i in (sentence.find(c, m.end()) for c in "，,") if i >= 0] + [len(sentence)])
+            clause_end = min(
+                [i for i in (sentence.find(c, m.end()) for c in "，,") if i >= 0] + [len(sentence)]
+            )
             marked = sentence[clause_start : m.start()] + "⟨N⟩" + sentence[m.end() : clause_end]
             prefix = sentence[clause_start : m.start()]
             if prefix.count("(") > prefix.count(")"):
@@ -140,6 +161,18 @@ def extract_figures(rows: list[Row], template: str | None) -> list[NarrativeFigu
             for code08, code19, pattern in ZERO_RULES:
                 code = code19 if later else code08
                 if code and pattern.search(m.group("what")):
-                    out.append(NarrativeFigure(sentence.strip(), 0.0, m.group(0), "件", False, None,
-                                               code, row.locator, row.page, row.line))
+                    out.append(
+                        NarrativeFigure(
+                            sentence.strip(),
+                            0.0,
+                            m.group(0),
+                            "件",
+                            False,
+                            None,
+                            code,
+                            row.locator,
+                            row.page,
+                            row.line,
+                        )
+                    )
     return out

@@ -26,7 +26,9 @@ def sniff_format(data: bytes, name: str) -> str:
             return "docx"
         raise IngestError("read", "ZIP file that is not a Word document")
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise IngestError("read", "legacy Word .doc/.wps (OLE) file: save it as DOCX or PDF to load it")
+        raise IngestError(
+            "read", "legacy Word .doc/.wps (OLE) file: save it as DOCX or PDF to load it"
+        )
     if _HTML.search(head):
         return "html"
     return "text"

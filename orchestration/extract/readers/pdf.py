@@ -68,7 +68,13 @@ def _cell_text(text: str | None) -> str:
     for part in (p.strip() for p in text.split("\n")):
         if not part:
             continue
-        if out and out[-1].isascii() and out[-1].isalnum() and part[0].isascii() and part[0].isalnum():
+        if (
+            out
+            and out[-1].isascii()
+            and out[-1].isalnum()
+            and part[0].isascii()
+            and part[0].isalnum()
+        ):
             out += " "
         out += part
     return out
@@ -76,7 +82,9 @@ def _cell_text(text: str | None) -> str:
 
 def _text_rows(text: str, page_no: int) -> list[Row]:
     lines = [ln.strip() for ln in text.split("\n")]
-    return [Row((ln,), f"page {page_no} line {k}", page=page_no) for k, ln in enumerate(lines, 1) if ln]
+    return [
+        Row((ln,), f"page {page_no} line {k}", page=page_no) for k, ln in enumerate(lines, 1) if ln
+    ]
 
 
 def _table_row(cells, page_no: int, ti: int, ri: int) -> Row | None:
@@ -117,7 +125,9 @@ def _placed_pdfplumber(page: pdfplumber.page.Page, page_no: int) -> Placed:
         return not any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
 
     for k, ln in enumerate(page.filter(outside).extract_text_lines(), start=1):
-        out.append((ln["top"], Row((ln["text"].strip(),), f"page {page_no} line {k}", page=page_no), -1))
+        out.append(
+            (ln["top"], Row((ln["text"].strip(),), f"page {page_no} line {k}", page=page_no), -1)
+        )
     out.sort(key=lambda t: t[0])
     return out
 
@@ -138,7 +148,13 @@ def _unruled_rows(page: pdfplumber.page.Page, page_no: int) -> Placed:
         for a, b in itertools.pairwise(ws):
             size = (a["bottom"] - a["top"]) or 10
             text += ("  " if b["x0"] - a["x1"] > size else "") + b["text"]
-        out.append((ws[0]["top"], Row((" ".join(text.split()),), f"page {page_no} line {k}", page=page_no), -1))
+        out.append(
+            (
+                ws[0]["top"],
+                Row((" ".join(text.split()),), f"page {page_no} line {k}", page=page_no),
+                -1,
+            )
+        )
     return out
 
 
@@ -158,15 +174,23 @@ def _stitch(last: Row, first: Row) -> Row | None:
     if numbering(next((c for c in first.cells if c), "")).kind is not None:
         return None
     over_values = any(
-        a and not is_value_like(a) and b and is_value_like(b) for a, b in zip(last.cells, first.cells)
+        a and not is_value_like(a) and b and is_value_like(b)
+        for a, b in zip(last.cells, first.cells)
     )
     if _label_only(last.cells) and any(first.cells) and not over_values:
         # The label began at the foot of the page; label and values continue here
         # (a header row, text over the first row's values, is not such a label).
-        return Row(tuple(a + b for a, b in zip(last.cells, first.cells)), first.locator, page=first.page, tabular=True)
+        return Row(
+            tuple(a + b for a, b in zip(last.cells, first.cells)),
+            first.locator,
+            page=first.page,
+            tabular=True,
+        )
     if _has_values(last.cells) and _label_only(first.cells):
         # The values stayed with the first half of the label; the rest spilled over.
-        cells = tuple(a if a and is_value_like(a) else a + b for a, b in zip(last.cells, first.cells))
+        cells = tuple(
+            a if a and is_value_like(a) else a + b for a, b in zip(last.cells, first.cells)
+        )
         return Row(cells, last.locator, page=last.page, tabular=True)
     return None
 
@@ -210,14 +234,21 @@ def read_pdf(data: bytes, source_path: str) -> Document:
     pages = _read_pages(data)
     if any(p is None for p in pages):
         with pdfplumber.open(BytesIO(data)) as pdf:
-            pages = [p if p is not None else _placed_pdfplumber(pdf.pages[i], i + 1) for i, p in enumerate(pages)]
+            pages = [
+                p if p is not None else _placed_pdfplumber(pdf.pages[i], i + 1)
+                for i, p in enumerate(pages)
+            ]
     rows: list[Row] = []
     last_table_row: int | None = None  # index in rows of the last row of a table that may continue
     for placed in pages:
         assert placed is not None
         page_rows = [r for _, r, _ in placed]
         first = next((k for k, (_, _, ti) in enumerate(placed) if ti > 0), None)
-        if last_table_row is not None and first is not None and all(_is_furniture(r) for _, r, _ in placed[:first]):
+        if (
+            last_table_row is not None
+            and first is not None
+            and all(_is_furniture(r) for _, r, _ in placed[:first])
+        ):
             joined = _stitch(rows[last_table_row], page_rows[first])
             if joined is not None:
                 rows[last_table_row] = joined

@@ -85,8 +85,15 @@ def _edges(page: pdfium.PdfPage, height: float) -> tuple[list[dict], list[dict]]
 
 
 def _line(x0: float, x1: float, top: float, bottom: float) -> dict:
-    return {"object_type": "line", "x0": x0, "x1": x1, "top": top, "bottom": bottom,
-            "width": x1 - x0, "height": bottom - top}
+    return {
+        "object_type": "line",
+        "x0": x0,
+        "x1": x1,
+        "top": top,
+        "bottom": bottom,
+        "width": x1 - x0,
+        "height": bottom - top,
+    }
 
 
 def page_chars(textpage: pdfium.PdfTextPage, height: float) -> tuple[str, list[Char]]:
@@ -137,10 +144,15 @@ def find_tables(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage):
     vertical, horizontal = _edges(page, height)
     if len(vertical) < 2 or len(horizontal) < 2:
         return None
-    finder = TableFinder(_PageBox(width, height), {
-        "vertical_strategy": "explicit", "horizontal_strategy": "explicit",
-        "explicit_vertical_lines": vertical, "explicit_horizontal_lines": horizontal,
-    })
+    finder = TableFinder(
+        _PageBox(width, height),
+        {
+            "vertical_strategy": "explicit",
+            "horizontal_strategy": "explicit",
+            "explicit_vertical_lines": vertical,
+            "explicit_horizontal_lines": horizontal,
+        },
+    )
     tables = [t for t in finder.tables if len(t.rows) >= 2 and len(t.columns) >= 2]
     if not tables or not _text_is_complete(page, textpage):
         return None
@@ -155,8 +167,10 @@ def find_tables(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage):
         for row in table.rows:
             row_box = row.bbox
             row_chars = [ch for ch in in_table if _inside(ch, row_box)]
-            cells = [None if cell is None else _cell_text([ch for ch in row_chars if _inside(ch, cell)])
-                     for cell in row.cells]
+            cells = [
+                None if cell is None else _cell_text([ch for ch in row_chars if _inside(ch, cell)])
+                for cell in row.cells
+            ]
             rows.append((row_box[1], cells))
         out.append((table_box, rows))
     outside = [ch for ch in chars if ch.index not in taken]

@@ -19,9 +19,19 @@ from .words import key as word_key
 def _squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
+
 # Words printed only in statistics tables: a PDF page showing one of them needs table extraction.
-TABLE_PAGE_HINTS = ("统计指标", "统计数", "信息内容", "申请人情况", "结果维持", "结果纠正", "尚未审结",
-                    "本年新收政府信息公开申请数量", "第二十条第")
+TABLE_PAGE_HINTS = (
+    "统计指标",
+    "统计数",
+    "信息内容",
+    "申请人情况",
+    "结果维持",
+    "结果纠正",
+    "尚未审结",
+    "本年新收政府信息公开申请数量",
+    "第二十条第",
+)
 
 
 def detect_template(rows: list[Row]) -> str | None:
@@ -32,7 +42,9 @@ def detect_template(rows: list[Row]) -> str | None:
     return "gov2008" if gov2008.detect(toks) else None
 
 
-def parse_tables(rows: list[Row], template: str, narrative: list[NarrativeFigure] = ()) -> tuple[list[Cell], list[Issue]]:
+def parse_tables(
+    rows: list[Row], template: str, narrative: list[NarrativeFigure] = ()
+) -> tuple[list[Cell], list[Issue]]:
     """Cells and issues of the document's tables; the prose figures may settle a gov2008
     row whose digits are glued (the table alone cannot split them)."""
     toks = tokens(rows)

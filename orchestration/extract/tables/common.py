@@ -12,7 +12,9 @@ from ..values import Value, is_unit, is_value_like, parse_value
 
 _PAGE_NUMBER = re.compile(r"^[-—–_\s]*(第\s*)?\d{1,3}\s*(页)?[-—–_\s]*(共\s*\d+\s*页)?$")
 # Lines that end a table: the signature block under the statistics table.
-_TABLE_END = re.compile(r"^(单位负责人|负责人|审核人|填报人|填表人|联系电话|填报日期|报送日期|制表人)")
+_TABLE_END = re.compile(
+    r"^(单位负责人|负责人|审核人|填报人|填表人|联系电话|填报日期|报送日期|制表人)"
+)
 
 
 @dataclass
@@ -58,7 +60,12 @@ def group_value_tokens(tokens: list[str]) -> list[str]:
     """Glue a unit written after a number back onto it: ['21207.84', '万元'] → ['21207.84 万元']."""
     out: list[str] = []
     for t in tokens:
-        if out and is_unit(t) and parse_value(out[-1]).kind == "number" and parse_value(out[-1]).unit is None:
+        if (
+            out
+            and is_unit(t)
+            and parse_value(out[-1]).kind == "number"
+            and parse_value(out[-1]).unit is None
+        ):
             out[-1] = f"{out[-1]} {t}"
         else:
             out.append(t)

@@ -44,7 +44,11 @@ class _Row:
             if not raws or raws[-1] is not t.raw:
                 raws.append(t.raw)
         printed = " ".join(" ".join(r.split()) for r in raws)
-        return printed if len(self.label) <= 3 and len(printed) <= 2 * len(self.text) + 24 else self.text
+        return (
+            printed
+            if len(self.label) <= 3 and len(printed) <= 2 * len(self.text) + 24
+            else self.text
+        )
 
 
 @cache
@@ -52,7 +56,13 @@ def _words():
     def keys(role: str) -> tuple[str, ...]:
         return tuple(word_key(w) for w in vocabulary.markers(role, TEMPLATE))
 
-    return keys("table_start"), keys("column_header"), keys("value_column"), keys("cumulative_column"), keys("table_end")
+    return (
+        keys("table_start"),
+        keys("column_header"),
+        keys("value_column"),
+        keys("cumulative_column"),
+        keys("table_end"),
+    )
 
 
 @cache
@@ -81,7 +91,10 @@ def find_start(toks: list[Tok]) -> tuple[int, int] | None:
             at = t.text.find(s)
             # The table's header, not the words in a sentence: a short cell or line,
             # or the header's next column right after it (a crawler's glued dump).
-            if at >= 0 and (len(t.text) <= 40 or any(h in t.text[at + len(s) : at + len(s) + 12] for h in headers)):
+            if at >= 0 and (
+                len(t.text) <= 40
+                or any(h in t.text[at + len(s) : at + len(s) + 12] for h in headers)
+            ):
                 return i, at
     first = word_key(catalog.for_template(TEMPLATE, "proactive")[0].label)
     for i, t in enumerate(toks):
@@ -129,7 +142,9 @@ def rebuild_rows(toks: list[Tok]) -> tuple[list[_Row], int]:
             cut = _header_end(text, (*headers, *value_cols, *cumulative_cols))
             if cut:
                 head = text[:cut]
-                if any(c in head for c in cumulative_cols) and (seen_value_col or any(v in head for v in value_cols)):
+                if any(c in head for c in cumulative_cols) and (
+                    seen_value_col or any(v in head for v in value_cols)
+                ):
                     ncols = 2
                 seen_value_col = seen_value_col or any(v in head for v in value_cols)
                 text = text[cut:]
@@ -144,7 +159,12 @@ def rebuild_rows(toks: list[Tok]) -> tuple[list[_Row], int]:
             if unit:
                 cur.unit = unit
         elif cur.label:
-            if t.col is not None and cur.values and t.row != cur.values[-1].row and t.row != cur.label[-1].row:
+            if (
+                t.col is not None
+                and cur.values
+                and t.row != cur.values[-1].row
+                and t.row != cur.label[-1].row
+            ):
                 close()  # a number in a table row of its own, after a complete row: no label to give it
                 continue
             cur.values.append(t)
@@ -159,7 +179,9 @@ def _header_end(text: str, words: tuple[str, ...]) -> int:
         year = re.match(r"(?:19|20)\d{2}", text[pos:])  # 2012年度: the year column's header
         if year and any(text.startswith(w, pos + 4) for w in words):
             pos += 4
-        hit = next((w for w in sorted(words, key=len, reverse=True) if text.startswith(w, pos)), None)
+        hit = next(
+            (w for w in sorted(words, key=len, reverse=True) if text.startswith(w, pos)), None
+        )
         if hit is None:
             # '七、附表指标名称…': a heading before the header words
             later = [text.find(w, pos) for w in words if 0 < text.find(w, pos) <= pos + 8]
@@ -180,7 +202,10 @@ def _starts_row(cur: _Row, t: Tok) -> bool:
         return True
     if t.col is not None and cur.label[-1].row != t.row:
         return True  # a new table row
-    return _canonical(cur.text) in _catalog_keys().values() or numbering(cur.label[0].numbering).kind == "chapter"
+    return (
+        _canonical(cur.text) in _catalog_keys().values()
+        or numbering(cur.label[0].numbering).kind == "chapter"
+    )
 
 
 def _chapters(rows: list[_Row]) -> list[list[_Row]]:
@@ -204,7 +229,10 @@ class Prose:
         if code is not None and value in self.figures.get(code, ()):
             return True
         number = f"{value:g}"
-        return bool(label) and re.search(rf"{re.escape(label)}(?:为|共|达)?{number}(?!\d)", self.text) is not None
+        return (
+            bool(label)
+            and re.search(rf"{re.escape(label)}(?:为|共|达)?{number}(?!\d)", self.text) is not None
+        )
 
 
 def parse(toks: list[Tok], prose: Prose | None = None) -> tuple[list[Cell], list[Issue]]:
@@ -212,7 +240,13 @@ def parse(toks: list[Tok], prose: Prose | None = None) -> tuple[list[Cell], list
     if start is None:
         return [], [Issue("table", "no 统计指标/单位/统计数 table found")]
     i, at = start
-    first = Tok(**{**toks[i].__dict__, "text": toks[i].text[at:], "numbering": "" if at else toks[i].numbering})
+    first = Tok(
+        **{
+            **toks[i].__dict__,
+            "text": toks[i].text[at:],
+            "numbering": "" if at else toks[i].numbering,
+        }
+    )
     rows, ncols = rebuild_rows([first, *toks[i + 1 :]])
     cells: list[Cell] = []
     issues: list[Issue] = []
@@ -225,7 +259,10 @@ def parse(toks: list[Tok], prose: Prose | None = None) -> tuple[list[Cell], list
         sections = [s for s, _ in votes.most_common(1)]
         # A chapter (一、主动公开情况 …) holds one section's rows; a table without chapters, any.
         headed = numbering(chapter[0].label[0].numbering or chapter[0].text).kind == "chapter"
-        matched = catalog.assign(keys, [(k, e) for k, e in cands if e.section in sections] if sections and headed else cands)
+        matched = catalog.assign(
+            keys,
+            [(k, e) for k, e in cands if e.section in sections] if sections and headed else cands,
+        )
         section = sections[0] if sections else "unknown"
         for row, (entry, score) in zip(chapter, matched):
             cells += _row_cells(row, entry, score, section, ncols, issues, prose)
@@ -234,8 +271,15 @@ def parse(toks: list[Tok], prose: Prose | None = None) -> tuple[list[Cell], list
     return cells, issues
 
 
-def _row_cells(row: _Row, entry, score: float, section: str, ncols: int, issues: list[Issue],
-               prose: Prose | None) -> list[Cell]:
+def _row_cells(
+    row: _Row,
+    entry,
+    score: float,
+    section: str,
+    ncols: int,
+    issues: list[Issue],
+    prose: Prose | None,
+) -> list[Cell]:
     values = row.values
     if not any(t.kind == "num" for t in values):
         if entry is None:
@@ -250,35 +294,61 @@ def _row_cells(row: _Row, entry, score: float, section: str, ncols: int, issues:
         if 0 in a.ambiguous and prose is not None:
             # Glued digits (条20263542): a split the prose states for this row is the one.
             label = word_key(row.text)
-            a = align(values, ncols, lambda vals: (check(vals) is not False) and vals[0] is not None
-                      and prose.confirms(entry.code if entry else None, label, vals[0]))
+            a = align(
+                values,
+                ncols,
+                lambda vals: (
+                    (check(vals) is not False)
+                    and vals[0] is not None
+                    and prose.confirms(entry.code if entry else None, label, vals[0])
+                ),
+            )
             if a.arithmetic != "confirmed":
                 a = align(values, ncols, check)
         if a.readings == 0 or a.ambiguous:
-            reason = (f"{len([t for t in values if t.kind == 'num'])} values for {ncols} columns" if a.readings == 0
-                      else f"{a.readings} readings of the digits fit its {ncols} columns")
-            issues.append(Issue("table", f"gov2008 row {row.printed!r}: {reason}; cell left NULL", row.label[0].locator))
+            reason = (
+                f"{len([t for t in values if t.kind == 'num'])} values for {ncols} columns"
+                if a.readings == 0
+                else f"{a.readings} readings of the digits fit its {ncols} columns"
+            )
+            issues.append(
+                Issue(
+                    "table",
+                    f"gov2008 row {row.printed!r}: {reason}; cell left NULL",
+                    row.label[0].locator,
+                )
+            )
         part = a.parts[0]
     if entry is None and (part is None or part.text is None):
         return []
     tok = part.tok if part is not None else row.label[-1]
-    text = "" if part is None or part.text is None else (tok.raw.strip() if tok.in_cell else f"{part.text}{tok.unit or ''}")
-    unit = (tok.unit if part is not None and part.text is not None and tok.unit else None) or row.unit or (entry.unit if entry else None)
-    return [Cell(
-        section=entry.section if entry else section,
-        row_label=row.printed,
-        column_label=None,
-        indicator_code=entry.code if entry else None,
-        applicant_type="total",
-        value=part.value if part is not None else None,
-        unit=unit,
-        value_text=text,
-        source_locator=tok.locator,
-        page=tok.page,
-        line=tok.line,
-        approximate=bool(part is not None and part.text is not None and tok.approximate),
-        match_method="label" if score >= 0.999 else "fuzzy_label",
-    )]
+    text = (
+        ""
+        if part is None or part.text is None
+        else (tok.raw.strip() if tok.in_cell else f"{part.text}{tok.unit or ''}")
+    )
+    unit = (
+        (tok.unit if part is not None and part.text is not None and tok.unit else None)
+        or row.unit
+        or (entry.unit if entry else None)
+    )
+    return [
+        Cell(
+            section=entry.section if entry else section,
+            row_label=row.printed,
+            column_label=None,
+            indicator_code=entry.code if entry else None,
+            applicant_type="total",
+            value=part.value if part is not None else None,
+            unit=unit,
+            value_text=text,
+            source_locator=tok.locator,
+            page=tok.page,
+            line=tok.line,
+            approximate=bool(part is not None and part.text is not None and tok.approximate),
+            match_method="label" if score >= 0.999 else "fuzzy_label",
+        )
+    ]
 
 
 def detect(toks: list[Tok]) -> bool:

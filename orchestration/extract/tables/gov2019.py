@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from .. import catalog, vocabulary
+from ..labels import numbering
 from ..model import Cell, Issue
 from .align import Alignment, align, sums_to_last
 from .stream import Tok
@@ -72,7 +73,11 @@ def _grammar():
     ]
     lex += [(label_key(w), "column") for w in vocabulary.markers("column_header", "gov2019")]
     lex += [(label_key(w), "end") for w in vocabulary.markers("table_end", "gov2019")]
-    return heads, rows, groups, review, Lexicon(lex)
+    numbered = {leaf: numbering(e.tail) for (_, leaf), e in rows.items()}
+    numbers = {
+        leaf: str(n.number) for leaf, n in numbered.items() if n.number and n.kind == "arabic"
+    }
+    return heads, rows, groups, review, Lexicon(lex, numbers)
 
 
 def detect(toks: list[Tok]) -> str | None:
@@ -131,7 +136,9 @@ class _Parser:
             if w is None:
                 i += 1
                 continue
-            if w.kind == "end" and (section == "review" or self.seen_sections >= {"proactive", "requests"}):
+            if w.kind == "end" and (
+                section == "review" or self.seen_sections >= {"proactive", "requests"}
+            ):
                 break
             if w.kind in ("proactive_start", "band") and section in (None, "proactive"):
                 section = "proactive"
@@ -164,7 +171,7 @@ class _Parser:
                         if w.key in self.groups:
                             group = w.key
                     if self._row(w, group) is None and self._row(w, "") is not None:
-                        group = "" if not (w.key in self.groups) else w.key
+                        group = "" if w.key not in self.groups else w.key
             elif section == "review" and w.key in self.review_keys:
                 review_header += 1
                 if review_header >= 3 and any(v.kind == "num" for v in values):
@@ -227,6 +234,8 @@ class _Parser:
 
     def _proactive_row(self, w: Word, values: list[Tok]) -> None:
         entries = self.heads[self.template].get(w.key)
+        if entries is None:  # the other template's name for the row (规范性文件 in a 2021 table)
+            entries = self.heads[self.template].get(vocabulary.label_variants().get(w.key, ""))
         if entries is None:
             other = "gov2021" if self.template == "gov2019" else "gov2019"
             if w.key in self.heads[other]:

@@ -49,7 +49,10 @@ class Word:
 class Lexicon:
     """Keys (label_key form) → kind; variants from `label_variants.csv` map onto them."""
 
-    def __init__(self, entries: list[tuple[str, str]]):
+    def __init__(self, entries: list[tuple[str, str]], numbers: dict[str, str] | None = None):
+        # key → the numbering the template prints before it ('2' for 2.其他法律…): a
+        # damaged label whose numbering agrees may miss a few more characters.
+        self.numbers = numbers or {}
         self.kinds: dict[str, str] = {}
         for key, kind in entries:
             key = key.translate(_QUOTES)
@@ -82,7 +85,11 @@ class Lexicon:
                 if self.kinds[cand] not in fuzzy_kinds:
                     continue
                 s = similarity(key, cand, floor=FUZZY_THRESHOLD)
-                if s > score and missing_chars(cand, key) <= max(1, len(cand) // 6):
+                same_number = bool(self.numbers.get(cand)) and self.numbers[cand] == _digits(
+                    tok.numbering
+                )
+                allowed = max(2, len(cand) // 4) if same_number else max(1, len(cand) // 6)
+                if s > score and missing_chars(cand, key) <= allowed:
                     best, score = cand, s
             if best is not None and score >= FUZZY_THRESHOLD:
                 return [
@@ -122,6 +129,10 @@ class Lexicon:
         if unknown:
             out.append(Word("unknown", "", unknown, tok, numbering))
         return out
+
+
+def _digits(numbering: str) -> str:
+    return "".join(c for c in numbering if c.isdigit())
 
 
 def _pieces(text: str) -> list[tuple[str, str]]:
