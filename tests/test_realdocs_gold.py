@@ -25,8 +25,8 @@ REALDOCS = Path(__file__).resolve().parents[2] / "shared" / "realdocs"
 # Non-blank gold cells each document must reproduce, read off the parser when this file
 # was written. The floors only go up: raise one when the parser gets better, never lower it.
 FLOOR: dict[str, int] = {
-    "r01": 0,
-    "r02": 0,
+    "r01": 13,
+    "r02": 6,
     "r03": 191,
     "r04": 200,
     "r05": 20,
@@ -39,17 +39,17 @@ FLOOR: dict[str, int] = {
     "r12": 59,
     "r13": 9,
     "r14": 10,
-    "r15": 10,
+    "r15": 11,
     "r16": 10,
     "r17": 16,
     "r18": 20,
     "r19": 9,
-    "r20": 73,
-    "r21": 3,
+    "r20": 78,
+    "r21": 6,
     "r22": 24,
-    "r23": 80,
+    "r23": 86,
     "r24": 7,
-    "r25": 179,
+    "r25": 186,
 }
 
 MATCHED: dict[str, tuple[int, int, list[str]]] = {}  # doc -> (matched, non-blank gold, missed)

@@ -32,6 +32,7 @@ class Entry:
     unit: str
     head: str  # first part of the label: the row (section 二) or parent row (section 三)
     tail: str  # second part: the column (section 二) or leaf row (section 三); '' if none
+    sum_of: tuple[str, ...] = ()  # the codes this total is the sum of (disjoint parts)
 
     @property
     def key(self) -> str:
@@ -45,8 +46,18 @@ def entries() -> tuple[Entry, ...]:
         for r in csv.DictReader(f):
             head, _, tail = r["label_zh"].partition(" ")
             for template in r["template"].split("+"):
+                parts = tuple(c for c in r["sum_of"].split("+") if c)
                 out.append(
-                    Entry(template, r["section"], r["code"], r["label_zh"], r["unit"], head, tail)
+                    Entry(
+                        template,
+                        r["section"],
+                        r["code"],
+                        r["label_zh"],
+                        r["unit"],
+                        head,
+                        tail,
+                        parts,
+                    )
                 )
     return tuple(out)
 

@@ -30,6 +30,9 @@ class Row:
     tabular: bool = False
     # The cells as printed, when normalisation changed them (traditional script, glosses).
     original: tuple[str, ...] | None = None
+    # False when the source ends inside this row with no closing mark: its last cell may
+    # be cut short (an excerpt, a page saved half-loaded).
+    closed: bool = True
 
 
 @dataclass

@@ -20,6 +20,7 @@ cell that no pipe closes: that last cell may be cut short and is dropped.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from charset_normalizer import from_bytes
 
@@ -134,7 +135,11 @@ def rows_from_text(text: str) -> list[Row]:
         else:  # one cell closed by its pipe(s)
             rows.append(Row((content[0].strip(),), f"line {n}", line=n, tabular=True))
     # An excerpt that stops inside a pipe cell: the cell may be cut short.
+    ended_in_cell = open_row is not None
     close_open(not uses_pipes)
+    if rows and not text.rstrip().endswith("|") and not (ended_in_cell and uses_pipes):
+        # The text stops on this row with no closing pipe: its last cell may be cut short.
+        rows[-1] = replace(rows[-1], closed=False)
     return rows
 
 

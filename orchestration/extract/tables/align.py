@@ -45,7 +45,7 @@ class Alignment:
     readings: int  # how many readings fit (after arithmetic)
     trivial: bool  # the tokens were the cells, one to one
     ambiguous: list[int]  # columns the readings disagree on
-    arithmetic: str  # confirmed | contradicted | unchecked
+    arithmetic: str  # confirmed | contradicted | unchecked | cut_off (see cut_off)
 
 
 def _splits(digits: str, k: int) -> list[list[str]]:
@@ -147,6 +147,19 @@ def align(
             parts.append(None)
             ambiguous.append(j)
     return Alignment(parts, len(found), trivial, ambiguous, arithmetic)
+
+
+def cut_off(toks: list[Tok], n: int) -> Alignment | None:
+    """A row cut off by the end of the document (an excerpt, a page saved half-loaded):
+    when every token is a whole delimited cell, the k cells read are the row's first k
+    columns; the rest stay undetermined. None when the cells are not delimited. A last
+    cell the source ends inside without a closing mark may be cut short: never placed."""
+    toks = [t for t in toks if t.closed]
+    if not toks or len(toks) >= n or not all(t.in_cell and not t.splittable for t in toks):
+        return None
+    parts = [Part(None if t.kind == "blank" else t.text, t) for t in toks]
+    rest = list(range(len(toks), n))
+    return Alignment([*parts, *([None] * len(rest))], 1, False, rest, "cut_off")
 
 
 def sums_to_last(values: list[float | None], parts: int | None = None) -> bool | None:

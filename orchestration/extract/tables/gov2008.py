@@ -11,6 +11,7 @@ that match no code are kept uncatalogued, with their label and value.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -252,6 +253,7 @@ def parse(toks: list[Tok], prose: Prose | None = None) -> tuple[list[Cell], list
     issues: list[Issue] = []
     entries = catalog.for_template(TEMPLATE)
     cands = [(word_key(e.label), e) for e in entries]
+    items = []
     for chapter in _chapters(rows):
         keys = [_canonical(r.text) for r in chapter]
         first_pass = catalog.assign(keys, cands)
@@ -264,11 +266,54 @@ def parse(toks: list[Tok], prose: Prose | None = None) -> tuple[list[Cell], list
             [(k, e) for k, e in cands if e.section in sections] if sections and headed else cands,
         )
         section = sections[0] if sections else "unknown"
-        for row, (entry, score) in zip(chapter, matched):
-            cells += _row_cells(row, entry, score, section, ncols, issues, prose)
+        items += [(row, entry, score, section) for row, (entry, score) in zip(chapter, matched)]
+    # Each row on its own first; a row whose glued digits stay ambiguous then gets a second
+    # try bounded by its sum rule over the rows that were read (a total is at least the sum
+    # of its parts; a part at most its total less the other parts).
+    results = []
+    for row, entry, score, section in items:
+        row_issues: list[Issue] = []
+        results.append(
+            (_row_cells(row, entry, score, section, ncols, row_issues, prose), row_issues)
+        )
+    settled = True
+    while settled:  # a total settled may settle its parts in turn
+        settled = False
+        known = _known_values([c for got, _ in results for c in got])
+        for k, ((row, entry, score, section), (_, row_issues)) in enumerate(zip(items, results)):
+            bounds = _bounds(entry.code, known) if entry is not None and row_issues else None
+            if bounds is not None:
+                retry: list[Issue] = []
+                again = _row_cells(row, entry, score, section, ncols, retry, prose, bounds)
+                if not retry:
+                    results[k], settled = (again, []), True
+    for got, row_issues in results:
+        cells += got
+        issues += row_issues
     if not cells:
         issues.append(Issue("table", "gov2008 table found but no row with a value read"))
     return cells, issues
+
+
+def _known_values(cells: list[Cell]) -> dict[str, float]:
+    """Code → value for the codes read exactly once, exactly."""
+    seen: dict[str, list[float]] = {}
+    for c in cells:
+        if c.indicator_code and c.value is not None and not c.approximate:
+            seen.setdefault(c.indicator_code, []).append(c.value)
+    return {code: vs[0] for code, vs in seen.items() if len(vs) == 1}
+
+
+def _bounds(code: str, known: dict[str, float]) -> tuple[float, float] | None:
+    """The range the catalog's sum rules leave for `code`, given the values read."""
+    lo, hi = 0.0, math.inf
+    for e in catalog.for_template(TEMPLATE):
+        if e.code == code and e.sum_of:
+            lo = max(lo, sum(known.get(p, 0.0) for p in e.sum_of))
+        if code in e.sum_of and e.code in known:
+            others = sum(known.get(p, 0.0) for p in e.sum_of if p != code)
+            hi = min(hi, known[e.code] - others)
+    return (lo, hi) if lo > 0 or hi < math.inf else None
 
 
 def _row_cells(
@@ -279,6 +324,7 @@ def _row_cells(
     ncols: int,
     issues: list[Issue],
     prose: Prose | None,
+    bounds: tuple[float, float] | None = None,
 ) -> list[Cell]:
     values = row.values
     if not any(t.kind == "num" for t in values):
@@ -301,6 +347,17 @@ def _row_cells(
                     (check(vals) is not False)
                     and vals[0] is not None
                     and prose.confirms(entry.code if entry else None, label, vals[0])
+                ),
+            )
+            if a.arithmetic != "confirmed":
+                a = align(values, ncols, check)
+        if 0 in a.ambiguous and bounds is not None:
+            lo, hi = bounds
+            a = align(
+                values,
+                ncols,
+                lambda vals: (
+                    (check(vals) is not False) and vals[0] is not None and lo <= vals[0] <= hi
                 ),
             )
             if a.arithmetic != "confirmed":

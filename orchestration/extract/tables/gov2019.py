@@ -22,7 +22,7 @@ from functools import cache
 from .. import catalog, vocabulary
 from ..labels import numbering
 from ..model import Cell, Issue
-from .align import Alignment, align, sums_to_last
+from .align import Alignment, align, cut_off, sums_to_last
 from .stream import Tok
 from .words import Lexicon, Word
 from .words import key as label_key
@@ -167,7 +167,7 @@ class _Parser:
                     if w.key in self.groups and not values:
                         group = w.key
                     elif values or self._row(w, group):
-                        self._matrix_row(w, group, values, header)
+                        self._matrix_row(w, group, values, header, at_end=j >= len(stream))
                         if w.key in self.groups:
                             group = w.key
                     if self._row(w, group) is None and self._row(w, "") is not None:
@@ -274,7 +274,9 @@ class _Parser:
         at = order.index("total") if orgs_before else order.index("commercial_enterprise")
         return [*order[:at], "subtotal", *order[at:]]
 
-    def _matrix_row(self, w: Word, group: str, values: list[Tok], header: list[str]) -> None:
+    def _matrix_row(
+        self, w: Word, group: str, values: list[Tok], header: list[str], at_end: bool = False
+    ) -> None:
         entry = self._row(w, group)
         self.seen_sections.add("requests")
         if not values or (entry is None and w.key not in self.groups):
@@ -296,6 +298,8 @@ class _Parser:
             return ok
 
         a = align(values, len(columns), check)
+        if a.readings == 0 and at_end:
+            a = cut_off(values, len(columns)) or a
         # A group's own row (a subtotal some publishers print) has no code: kept uncatalogued.
         code, unit = (entry.code, entry.unit) if entry is not None else (None, "件")
         subtotal = vocabulary.markers("subtotal_column", "gov2019")[0]
@@ -338,7 +342,17 @@ class _Parser:
         label = w.printed if w.key not in self.review_keys else "行政复议/行政诉讼"
         if not any(t.kind == "num" for t in values) and (a.readings == 0 or a.ambiguous):
             return  # a row of empty cells: nothing to place
-        if a.readings == 0:
+        if a.arithmetic == "cut_off":
+            self.issues.append(
+                Issue(
+                    "table",
+                    f"{where} row {label!r} is cut off by the end of the document: its "
+                    f"{len(specs) - len(a.ambiguous)} cells are placed from the first column, "
+                    f"the other {len(a.ambiguous)} left NULL",
+                    w.tok.locator,
+                )
+            )
+        elif a.readings == 0:
             n_vals = sum(1 for t in values if t.kind == "num")
             self.issues.append(
                 Issue(

@@ -59,6 +59,7 @@ class Tok:
     sign: str = ""
     in_cell: bool = False  # num/blank: the whole of a table cell (a cell boundary on each side)
     width: int | None = None  # cells in the source row, for a tabular row
+    closed: bool = True  # False: the last cell of a row the source ends inside (maybe cut short)
 
     @property
     def value_text(self) -> str:
@@ -187,6 +188,7 @@ def tokens(rows: list[Row]) -> list[Tok]:
             toks = _lex(text, raw, row, ri, ci if row.tabular else None, whole_cell=whole_cell)
             for t in toks:
                 t.width = len(row.cells) if row.tabular else None
+                t.closed = row.closed or ci < len(row.cells) - 1
             out += toks
     return out
 
