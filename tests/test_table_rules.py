@@ -71,3 +71,40 @@ def test_glued_total_stays_null_when_its_parts_do_not_decide():
     got = {c.indicator_code: c.value for c in x.cells if c.indicator_code}
     assert got["a_answered"] is None
     assert any("对申请的答复数" in i.reason and "readings" in i.reason for i in x.issues)
+
+
+def _report_without_labels(*labels: str) -> tuple[bytes, dict]:
+    data, expected = build(MATRIX_2019 + OTHER_2021 + TAIL)
+    text = data.decode("utf-8")
+    for label in labels:
+        assert label in text
+        text = text.replace(label, "")
+    return text.encode("utf-8"), expected
+
+
+def test_rows_that_lost_their_labels_are_placed_by_the_template_order():
+    """Two neighbouring rows print only their numbers; the template has exactly two rows
+    there, and each row's total is the sum of its six columns: they are those rows."""
+    data, expected = _report_without_labels("4.保护第三方合法权益", "5.属于三类内部事务信息")
+    x = extract_bytes(data, "x.txt")
+    got = {(c.indicator_code, c.applicant_type): c for c in x.cells if c.indicator_code}
+    for code in ("a_denied_third_party", "a_denied_internal_affairs"):
+        assert {a: got[(code, a)].value for a in APPLICANTS} == {a: expected[(code, a)] for a in APPLICANTS}
+        assert {got[(code, a)].match_method for a in APPLICANTS} == {"template_order"}
+    assert got[("a_denied_process_info", "total")].match_method == "label"
+    placed = [i for i in x.issues if "template's row order" in i.reason]
+    assert len(placed) == 2 and "4.保护第三方合法权益" in placed[0].reason
+
+
+def test_unlabelled_rows_are_not_placed_when_the_count_does_not_fit():
+    """One label lost and the next row dropped: two value rows where the template has one."""
+    data, _ = _report_without_labels("4.保护第三方合法权益")
+    text = data.decode("utf-8").replace("5.属于三类内部事务信息", "")
+    text = text.replace("6.属于四类过程性信息", "")  # three unlabelled rows before 7.
+    lines = text.splitlines()
+    drop = next(i for i, ln in enumerate(lines) if ln.startswith("\t\t\t") and ln.split("\t")[3] == "80")
+    del lines[drop]  # the row of 5. gone entirely: 2 value rows for 3 template rows
+    x = extract_bytes("\n".join(lines).encode("utf-8"), "x.txt")
+    codes = {c.indicator_code for c in x.cells if c.value is not None}
+    assert not codes & {"a_denied_third_party", "a_denied_internal_affairs", "a_denied_process_info"}
+    assert any("no row label" in i.reason for i in x.issues)

@@ -111,6 +111,11 @@ class _Parser:
         # (row width, cell index) of the first applicant column when the header is a grid
         self.grid: tuple[int | None, int] | None = None
         self.review_keys = {label_key(p) for e in self.review for p in e.label.split(" ")}
+        # Matrix rows in the template's printed order, and value rows read with no row label
+        # since the last placed row (`prev`): placed by that order only if the arithmetic holds.
+        self.order = catalog.for_template(template, "requests")
+        self.prev: str | None = None
+        self.pending: list[tuple[Word | None, list[Tok]]] = []
 
     # ------------------------------------------------------------ the walk
 
@@ -152,7 +157,9 @@ class _Parser:
                     section, group, header = "requests", "", []
             elif w.kind == "review" and section == "requests" and self._matrix_done():
                 section, review_header = "review", 0
-            values, j = self._values(stream, i + 1)
+            values, rest, j = self._values(stream, i + 1)
+            if section != "requests" and self.pending:
+                self._flush(None, header)
             if section == "proactive" and w.kind == "head":
                 self._proactive_row(w, values)
             elif section == "requests":
@@ -163,13 +170,25 @@ class _Parser:
                     header.append(w.kind if w.kind == "subtotal" else w.key)
                     if w.key == self.first_column and w.tok.col is not None:
                         self.grid = (w.tok.width, w.tok.col)
+                    if header and (values or rest):  # a row before the first row label
+                        self.pending.append((None, values + rest))
+                elif w.kind == "unknown" and self._matrix_started() and (values or rest):
+                    self.pending.append((None, values + rest))  # a row label past reading
                 elif w.kind == "mrow":
+                    entry = self._row(w, group)
                     if w.key in self.groups and not values:
                         group = w.key
-                    elif values or self._row(w, group):
+                    elif entry is None and w.key in self.groups:
+                        # a group's own row: a subtotal, or its first row's label lost
+                        self.pending.append((w, values))
+                        group = w.key
+                    elif values or entry:
+                        self._flush(entry, header)
                         self._matrix_row(w, group, values, header, at_end=j >= len(stream))
                         if w.key in self.groups:
                             group = w.key
+                    if rest:
+                        self.pending.append((None, rest))
                     if self._row(w, group) is None and self._row(w, "") is not None:
                         group = "" if w.key not in self.groups else w.key
             elif section == "review" and w.key in self.review_keys:
@@ -178,6 +197,7 @@ class _Parser:
                     self._review_row(w, values)
                     section = "done"
             i = j if values else i + 1
+        self._flush(None, header)
         for name, wanted in (
             ("proactive", "section 二 (第二十条)"),
             ("requests", "section 三 matrix"),
@@ -187,23 +207,27 @@ class _Parser:
                 self.issues.append(Issue("table", f"{wanted}: no cells read"))
         return self.cells, self.issues
 
-    def _values(self, stream, start: int) -> tuple[list[Tok], int]:
+    def _values(self, stream, start: int) -> tuple[list[Tok], list[Tok], int]:
         """The value tokens after a word, up to the next word. A label with values
         beside it in its table row takes only those: the row's end is a boundary
-        (the next row's empty label cells are no values of this one)."""
+        (the next row's empty label cells are no values of this one); the values of
+        the rows after it, which have no label of their own, are returned apart."""
         j = start
         out = []
         while j < len(stream) and stream[j][0] is None:
             out.append(stream[j][1])
             j += 1
         label = stream[start - 1][1] if start > 0 else None
+        rest: list[Tok] = []
         if label is not None and label.col is not None:
             same_row = [t for t in out if t.row == label.row]
             if same_row:
-                out = same_row
+                out, rest = same_row, [t for t in out if t.row != label.row]
+        if not any(t.kind == "num" for t in rest):
+            rest = []
         if not any(t.kind == "num" for t in out) and not (out and all(t.in_cell for t in out)):
-            return ([] if not out else out if all(t.kind == "blank" for t in out) else []), j
-        return out, j
+            return ([] if not out else out if all(t.kind == "blank" for t in out) else []), rest, j
+        return out, rest, j
 
     def _first_row_key(self) -> str:
         return next(leaf for (g, leaf), e in self.rows.items() if e.code == "a_new")
@@ -281,7 +305,16 @@ class _Parser:
         self.seen_sections.add("requests")
         if not values or (entry is None and w.key not in self.groups):
             return
+        if entry is not None:
+            self.prev = entry.code
         columns = self._columns(header)
+        a = self._align_matrix(values, columns)
+        if a.readings == 0 and at_end:
+            a = cut_off(values, len(columns)) or a
+        # A group's own row (a subtotal some publishers print) has no code: kept uncatalogued.
+        self._emit(w, "requests", self._matrix_specs(entry, columns), a, values, "section 三")
+
+    def _align_matrix(self, values: list[Tok], columns: list[str]) -> Alignment:
         if self.grid and all(t.width == self.grid[0] and t.row == values[0].row for t in values):
             # The row lies on the header's grid: cells left of the first column are label padding.
             values = [t for t in values if t.col >= self.grid[1]]
@@ -297,17 +330,75 @@ class _Parser:
                 ok = ok and abs(sum(orgs) - named["subtotal"]) < 1e-6
             return ok
 
-        a = align(values, len(columns), check)
-        if a.readings == 0 and at_end:
-            a = cut_off(values, len(columns)) or a
-        # A group's own row (a subtotal some publishers print) has no code: kept uncatalogued.
+        return align(values, len(columns), check)
+
+    def _matrix_specs(self, entry: catalog.Entry | None, columns: list[str]):
         code, unit = (entry.code, entry.unit) if entry is not None else (None, "件")
         subtotal = vocabulary.markers("subtotal_column", "gov2019")[0]
-        specs = [
+        return [
             (None, "total", subtotal, unit) if c == "subtotal" else (code, c, c, unit)
             for c in columns
         ]
-        self._emit(w, "requests", specs, a, values, "section 三")
+
+    def _flush(self, entry: catalog.Entry | None, header: list[str]) -> None:
+        """The value rows read with no row label since the last placed row. When the
+        template prints exactly as many rows between that row and `entry` and every one
+        of them is a whole row its arithmetic confirms, they are those rows, in order
+        (match_method 'template_order'). Otherwise a group's own row is kept uncatalogued
+        and other unlabelled values are left out, with an issue."""
+        pending, self.pending = self.pending, []
+        if not pending:
+            return
+        codes = [e.code for e in self.order]
+        after = codes.index(self.prev) + 1 if self.prev in codes else 0
+        between = (
+            self.order[after : codes.index(entry.code)]
+            if entry is not None and entry.code in codes
+            else []
+        )
+        runs = [
+            run
+            for _, toks in pending
+            for run in _source_rows(toks)
+            if any(t.kind == "num" for t in run)  # not the empty label cells of a next row
+        ]
+        columns = self._columns(header)
+        aligned = [self._align_matrix(run, columns) for run in runs]
+        if (
+            between
+            and len(runs) == len(between)
+            and all(a.arithmetic == "confirmed" and not a.ambiguous for a in aligned)
+        ):
+            for e, run, a in zip(between, runs, aligned):
+                self.issues.append(
+                    Issue(
+                        "table",
+                        f"section 三: a row with no label placed as {e.label!r} by the "
+                        "template's row order (its row total confirms it)",
+                        run[0].locator,
+                    )
+                )
+                self._emit_cells(
+                    e.label,
+                    run[0],
+                    "template_order",
+                    "requests",
+                    self._matrix_specs(e, columns),
+                    a,
+                )
+            return
+        for w, toks in pending:
+            if w is not None:
+                self._matrix_row(w, "", toks, header)
+            elif sum(t.kind == "num" for t in toks) >= 3:
+                where = f"after {self.prev}" if self.prev else "before the first row"
+                self.issues.append(
+                    Issue(
+                        "table",
+                        f"section 三: values with no row label {where} left out",
+                        toks[0].locator,
+                    )
+                )
 
     # ------------------------------------------------------------ section 四
 
@@ -371,8 +462,13 @@ class _Parser:
                 )
             )
         method = "fuzzy_label" if w.fuzzy else "label"
+        self._emit_cells(label, w.tok, method, section, specs, a, sections)
+
+    def _emit_cells(
+        self, label: str, label_tok: Tok, method: str, section: str, specs, a, sections=None
+    ) -> None:
         for k, ((code, applicant, column, unit), part) in enumerate(zip(specs, a.parts)):
-            tok = part.tok if part is not None else w.tok
+            tok = part.tok if part is not None else label_tok
             value = part.value if part is not None else None
             self.cells.append(
                 Cell(
@@ -395,6 +491,19 @@ class _Parser:
                     match_method=method,
                 )
             )
+
+
+def _source_rows(toks: list[Tok]) -> list[list[Tok]]:
+    """Tokens cut into their source rows (one run when the cells stand one per line)."""
+    if any(t.col is None for t in toks):
+        return [toks]
+    runs: list[list[Tok]] = []
+    for t in toks:
+        if runs and runs[-1][-1].row == t.row:
+            runs[-1].append(t)
+        else:
+            runs.append([t])
+    return runs
 
 
 def _part_text(part) -> str:
