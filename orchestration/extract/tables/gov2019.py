@@ -193,6 +193,8 @@ class _Parser:
                         group = "" if w.key not in self.groups else w.key
             elif section == "review" and w.key in self.review_keys:
                 review_header += 1
+                if not any(v.kind == "num" for v in values):
+                    values = values + rest  # the header row's padding cell, then the values row
                 if review_header >= 3 and any(v.kind == "num" for v in values):
                     self._review_row(w, values)
                     section = "done"
@@ -316,8 +318,10 @@ class _Parser:
 
     def _align_matrix(self, values: list[Tok], columns: list[str]) -> Alignment:
         if self.grid and all(t.width == self.grid[0] and t.row == values[0].row for t in values):
-            # The row lies on the header's grid: cells left of the first column are label padding.
-            values = [t for t in values if t.col >= self.grid[1]]
+            # The row lies on the header's grid: cells left of the first column are label
+            # padding, and so are empty cells right of the last.
+            first, end = self.grid[1], self.grid[1] + len(columns)
+            values = [t for t in values if t.col >= first and (t.col < end or t.kind != "blank")]
 
         def check(vals):
             named = dict(zip(columns, vals))
