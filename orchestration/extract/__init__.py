@@ -26,6 +26,7 @@ def extract_bytes(data: bytes, source_path: str) -> Extraction:
             "read", "no text layer; OCR needed" if doc.source_format == "pdf" else "no text"
         )
     ident, issues = identify(doc.rows)
+    issues = [Issue("read", note) for note in doc.notes] + issues
     template = detect_template(doc.rows)
     cells = []
     narrative = extract_figures(doc.rows, template)

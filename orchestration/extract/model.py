@@ -45,6 +45,7 @@ class Document:
     page_count: int | None = None
     line_count: int | None = None
     script: str = "simplified"  # traditional: converted to simplified before parsing
+    notes: list[str] = field(default_factory=list)  # what the reader repaired (encoding, NULs)
 
 
 @dataclass
@@ -73,7 +74,7 @@ class Cell:
 class Issue:
     """A problem met while extracting: the affected cells are left NULL."""
 
-    stage: str  # read | identify | table | narrative
+    stage: str  # read | identify | table | value (implausible or unreadable) | narrative
     reason: str
     source_locator: str | None = None
 

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import polars as pl
 
+from orchestration.extract.encoding import wide_encoding
+
 # Formats the extractor reads. Anything else is recorded, not extracted.
 SUPPORTED_FORMATS = ("text", "pdf", "docx", "html")
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text", ".csv", ".tsv"}
@@ -120,8 +122,9 @@ def _looks_html(head: bytes) -> bool:
 
 
 def _looks_text(head: bytes) -> bool:
-    if b"\x00" in head:
-        return False
+    if wide_encoding(head) is not None:  # UTF-16/32, with or without a byte-order mark
+        return True
+    head = head.replace(b"\x00", b"")  # stray NULs are dropped by the reader
     for encoding in ("utf-8", "gb18030"):
         try:
             # Not final: a multi-byte character may be cut at the end of the sample.

@@ -10,24 +10,19 @@ column, or whole articles in a cell) are walked as containers instead.
 
 from __future__ import annotations
 
-import codecs
 import re
 
 import lxml.etree
 import lxml.html
 
+from ..encoding import decode
 from ..model import Document, IngestError, Row
-from .text import decode, unwrap
+from .text import unwrap
 
 _DECLARED = re.compile(
     rb"""<(?:meta|\?xml)[^>]*?(?:charset|encoding)\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""",
     re.IGNORECASE,
 )
-# The GB family is decoded as GB18030, a superset: pages declaring gb2312 use GBK characters.
-_GB = frozenset({
-    "gb2312", "gbk", "gb_2312-80", "gb_2312", "x-gbk", "cp936", "ms936", "euc-cn", "gb18030",
-    "csgb2312",
-})  # fmt: skip
 
 # Dropped with everything inside: not part of the page's text.
 _SKIP = frozenset({
@@ -53,33 +48,10 @@ def normalize(text: str) -> str:
     return unwrap(text)
 
 
-def _charset(data: bytes) -> str | None:
+def _declared(data: bytes) -> str | None:
+    """The charset the page declares (a meta tag or the XML declaration), if any."""
     m = _DECLARED.search(data[:16384])
-    if not m:
-        return None
-    name = m.group(1).decode("ascii").lower()
-    if name in _GB:
-        return "gb18030"
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        return None
-
-
-def page_text(data: bytes, source_path: str) -> str:
-    """The page as text: valid UTF-8 wins (pages are often mis-declared after a
-    site move; GBK text is practically never valid UTF-8), then the declared
-    charset, then detection."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    declared = _charset(data)
-    if declared and declared != "utf-8":
-        return data.decode(declared, errors="replace")
-    return decode(data, source_path)
+    return m.group(1).decode("ascii") if m else None
 
 
 def _tag(el) -> str | None:
@@ -232,7 +204,10 @@ def _grid(rows_cells, texts) -> list[list[str]]:
 
 
 def read_html(data: bytes, source_path: str) -> Document:
-    text = page_text(data, source_path)
+    # Valid UTF-8 wins over the declaration (pages are often mis-declared after a site
+    # move; GBK text is practically never valid UTF-8); a declaration is checked against
+    # the bytes, never trusted blindly.
+    text, notes = decode(data, source_path, declared=_declared(data))
     if not text.strip():
         raise IngestError("read", "empty HTML page")
     # Re-encoded as UTF-8 with the parser told so: a meta charset in the page cannot mislead it.
@@ -263,4 +238,4 @@ def read_html(data: bytes, source_path: str) -> Document:
             1 if rows and rows[0].locator == "title" else 0,
             Row((f"来源:{source}",), "meta ContentSource"),
         )
-    return Document(source_path, "html", rows)
+    return Document(source_path, "html", rows, notes=notes)

@@ -22,9 +22,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from charset_normalizer import from_bytes
-
-from ..model import Document, IngestError, Row
+from ..encoding import decode
+from ..model import Document, Row
 
 _PIPE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _ONLY_PIPES = re.compile(r"^\|+$")
@@ -34,21 +33,6 @@ _CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"
 _CJK_BREAK = re.compile(rf"(?<=[{_CJK}])[^\S\n]*\n\s*(?=[{_CJK}])")
 _SPACE = re.compile(r"\s+")
 _MAX_WRAPS = 3  # continuation lines one cell may take; more is prose after a stray '|'
-
-
-def decode(data: bytes, source: str) -> str:
-    """Decode report bytes: UTF-8 first, then the GB family, then detection."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            pass
-    best = from_bytes(data).best()
-    if best is None:
-        raise IngestError("read", f"cannot determine the text encoding of {source}")
-    return str(best)
 
 
 def unwrap(text: str) -> str:
@@ -144,5 +128,7 @@ def rows_from_text(text: str) -> list[Row]:
 
 
 def read_text(data: bytes, source_path: str) -> Document:
-    text = decode(data, source_path)
-    return Document(source_path, "text", rows_from_text(text), line_count=text.count("\n") + 1)
+    text, notes = decode(data, source_path)
+    return Document(
+        source_path, "text", rows_from_text(text), line_count=text.count("\n") + 1, notes=notes
+    )

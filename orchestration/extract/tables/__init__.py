@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from .. import plausibility
 from ..model import Cell, Issue, NarrativeFigure, Row
 from . import gov2008, gov2019
 from .stream import tokens
@@ -55,5 +56,12 @@ def parse_tables(
                 figures.setdefault(f.indicator_code, set()).add(f.number)
         prose = "".join(word_key(t.text) for t in toks if t.kind == "text" and t.col is None)
         text = "\n".join(" ".join(r.cells) for r in rows if not r.tabular)
-        return gov2008.parse(toks, gov2008.Prose(figures, _squash(text) or prose))
-    return gov2019.parse(toks, template)
+        cells, issues = gov2008.parse(toks, gov2008.Prose(figures, _squash(text) or prose))
+    else:
+        cells, issues = gov2019.parse(toks, template)
+    issues += [
+        Issue("value", f"cell {t.raw.strip()!r} is not a plain number; left NULL", t.locator)
+        for t in toks
+        if t.unreadable
+    ]
+    return cells, issues + plausibility.issues(cells)

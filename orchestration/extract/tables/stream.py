@@ -33,6 +33,12 @@ _NUM = re.compile(
     rf"(?P<post>余|多)?\s*(?P<unit>{_UNIT})?(?P<tail>以上|左右)?"
 )
 # What may follow digits that are no table value: a date, a percentage, an ordinal, a year.
+# A cell that looks numeric but is not a plain number (spreadsheet exports, broken
+# conversions): never a value, always an issue.
+NOT_PLAIN = re.compile(
+    r"[+\-]?(?:\d+(?:\.\d*)?|\.\d+)[eE][+\-]?\d+|[+\-]?(?:nan|inf|infinity)|#?(?:N/A|VALUE!|DIV/0!|REF!|NUM!|NAME\?)",
+    re.IGNORECASE,
+)
 _NOT_A_VALUE_AFTER = re.compile(r"^\s*(?:年|月|日|号|时|%|％|个百分点|周岁|岁|倍)")
 _NUMBERING_AFTER = re.compile(r"^[.、．]\s*")
 _COMMENT = re.compile(r"<!--.*?-->|<!\[[^\]]*\]>", re.DOTALL)
@@ -60,6 +66,7 @@ class Tok:
     in_cell: bool = False  # num/blank: the whole of a table cell (a cell boundary on each side)
     width: int | None = None  # cells in the source row, for a tabular row
     closed: bool = True  # False: the last cell of a row the source ends inside (maybe cut short)
+    unreadable: bool = False  # blank: a cell that looks numeric but is no plain number (1E3, NaN)
 
     @property
     def value_text(self) -> str:
@@ -88,6 +95,22 @@ def _lex(text: str, raw: str, row: Row, ri: int, col: int | None, whole_cell: bo
     squashed = _SPACE.sub("", text)
     if whole_cell and (not squashed or squashed in DASHES or set(squashed) <= set("—-─_")):
         return [Tok("blank", "", raw, ri, col, row.locator, row.page, row.line, in_cell=True)]
+    if whole_cell and NOT_PLAIN.fullmatch(squashed):
+        # 1E3, NaN, #DIV/0!: a cell, so the row keeps its columns, but no value to trust
+        return [
+            Tok(
+                "blank",
+                "",
+                raw,
+                ri,
+                col,
+                row.locator,
+                row.page,
+                row.line,
+                in_cell=True,
+                unreadable=True,
+            )
+        ]
     out: list[Tok] = []
     pos = 0
     pending_numbering = ""
@@ -196,4 +219,4 @@ def tokens(rows: list[Row]) -> list[Tok]:
 def _is_lone_value(text: str) -> bool:
     """A line holding one number and nothing else (one cell per line without pipes)."""
     m = _NUM.fullmatch(text.strip())
-    return bool(m) or text.strip() in DASHES
+    return bool(m) or text.strip() in DASHES or bool(NOT_PLAIN.fullmatch(text.strip()))
