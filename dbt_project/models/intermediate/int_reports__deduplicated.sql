@@ -6,9 +6,15 @@
 --   1. the most non-blank table values (the most complete reading),
 --   2. then the format: pdf, docx, html, text (the publisher's own layout first),
 --   3. then source_path, so the choice is the same on every run.
--- The others are listed in marts.ingest_error (stage 'deduplicate') with a
--- reason naming the file kept. A report without an organization or a year is
--- never taken for a duplicate.
+-- The others are left out, each as one of
+--   duplicate  it gives the same table values as the file kept (every cell of
+--              int_reports__value_differences agrees): marts.ingest_error
+--              stage 'deduplicate';
+--   conflict   some table value differs from the file kept's: marts.ingest_error
+--              stage 'conflict', and one consistency finding per differing cell
+--              (rule duplicate_conflict).
+-- Either way the reason names the file kept. A report without an organization
+-- or a year is never taken for a duplicate.
 with
 
 reports as (
@@ -56,6 +62,18 @@ scored as (
 
 ),
 
+differences as (
+
+    select
+        report_id,
+        other_report_id,
+        count(*) as differing_cells
+
+    from {{ ref('int_reports__value_differences') }}
+    group by report_id, other_report_id
+
+),
+
 ranked as (
 
     select
@@ -81,6 +99,36 @@ ranked as (
 
 ),
 
+resolved as (
+
+    select
+        ranked.*,
+        coalesce(differences.differing_cells, 0) as differing_cells,
+        case
+            when ranked.duplicate_rank = 1 then 'kept'
+            when differences.differing_cells > 0 then 'conflict'
+            else 'duplicate'
+        end as resolution,
+        -- why the other file was kept
+        case
+            when ranked.source_sha256 = ranked.kept_source_sha256 then 'identical content'
+            when ranked.table_values < ranked.kept_table_values then
+                'it has more non-blank table values ('
+                || ranked.kept_table_values || ' against ' || ranked.table_values || ')'
+            when ranked.format_rank > ranked.kept_format_rank then
+                'same number of table values (' || ranked.table_values || '); '
+                || ranked.kept_source_format || ' is preferred to ' || ranked.source_format
+            else
+                'same number of table values and format; the first path is kept'
+        end as kept_because
+
+    from ranked
+    left join differences
+        on ranked.report_id = differences.report_id
+        and ranked.kept_report_id = differences.other_report_id
+
+),
+
 final as (
 
     select
@@ -91,27 +139,25 @@ final as (
         organization,
         report_year,
         table_values,
-        duplicate_rank = 1 as is_kept,
+        resolution = 'kept' as is_kept,
+        resolution,
+        differing_cells,
         kept_report_id,
         kept_source_path,
-        case
-            when duplicate_rank > 1 then
+        case resolution
+            when 'duplicate' then
                 'same report as ' || kept_source_path
                 || ' (' || organization || ', ' || report_year || '), which is kept: '
-                || case
-                    when source_sha256 = kept_source_sha256 then 'identical content'
-                    when table_values < kept_table_values then
-                        'it has more non-blank table values ('
-                        || kept_table_values || ' against ' || table_values || ')'
-                    when format_rank > kept_format_rank then
-                        'same number of table values (' || table_values || '); '
-                        || kept_source_format || ' is preferred to ' || source_format
-                    else
-                        'same number of table values and format; the first path is kept'
-                end
+                || kept_because
+            when 'conflict' then
+                'same organization and year as ' || kept_source_path
+                || ' (' || organization || ', ' || report_year || '), which is kept ('
+                || kept_because || '), but ' || differing_cells || ' table '
+                || case when differing_cells = 1 then 'value differs' else 'values differ' end
+                || ' (marts.consistency_finding, rule duplicate_conflict)'
         end as duplicate_reason
 
-    from ranked
+    from resolved
 
 )
 

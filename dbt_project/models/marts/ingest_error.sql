@@ -1,7 +1,9 @@
 -- Files that could not be loaded at all (the run went on without them), and
--- reports left out as duplicates of another file (stage 'deduplicate', see
--- int_reports__deduplicated): every file under the raw folder is either in
--- dim_report or here.
+-- reports left out for naming the same organization and year as the file kept
+-- (see int_reports__deduplicated): stage 'deduplicate' when they give the same
+-- table values, 'conflict' when some value differs (the cells are in
+-- consistency_finding, rule duplicate_conflict). Every file under the raw
+-- folder is either in dim_report or here.
 with
 
 errors as (
@@ -22,7 +24,10 @@ duplicates as (
     select
         source_path,
         source_sha256,
-        'deduplicate' as stage,
+        case resolution
+            when 'conflict' then 'conflict'
+            else 'deduplicate'
+        end as stage,
         duplicate_reason as reason,
         kept_source_path as duplicate_of
 
