@@ -10,7 +10,7 @@ with
 rules as (
 
     select * from {{ ref('consistency_rules') }}
-    where rule <> 'narrative_vs_table'
+    where rule not in ('narrative_vs_table', 'duplicate_conflict')
 
 ),
 

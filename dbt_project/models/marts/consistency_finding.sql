@@ -1,6 +1,7 @@
--- Where a report contradicts itself (or its previous year's report): one row
--- per consistency rule of FORMATS.md that does not hold. A finding is a fact
--- about the source; it never drops or alters a value, and never fails the build.
+-- Where a report contradicts itself (or its previous year's report, or another
+-- file of the same report): one row per consistency rule of FORMATS.md that
+-- does not hold. A finding is a fact about the source; it never drops or alters
+-- a value, and never fails the build.
 with
 
 table_equations as (
@@ -16,11 +17,20 @@ narrative as (
 
 ),
 
+duplicate_conflicts as (
+
+    select *, cast(null as varchar) as figure_locator
+    from {{ ref('int_findings__duplicate_conflicts') }}
+
+),
+
 unioned as (
 
     select * from table_equations
     union all by name
     select * from narrative
+    union all by name
+    select * from duplicate_conflicts
 
 ),
 
