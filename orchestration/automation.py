@@ -7,13 +7,13 @@ and need the Dagster daemon: `dagster dev` runs one; in production run
 
 - `raw_folder_sensor` lists the raw folder every minute (a stat per file, no
   reads: cheap on thousands of files) and reduces the listing of
-  (path, size, mtime) to a digest. When the digest differs from the one it
-  last requested a build for (a file added, changed, renamed or deleted), it
-  requests a run; the cursor keeps the digest, so an unchanged folder never
-  gets a second run. It waits while a file changed less than
-  DISCLOSURE_SETTLE_SECONDS ago (a copy still in progress) and while a build
-  is queued or running (the change is picked up after it: the warehouse has
-  one writer).
+  (path, size, mtime, ctime, inode) to a digest. When the digest differs
+  from the one it last requested a build for (a file added, changed, renamed
+  or deleted), it requests a run; the cursor keeps the digest, so an
+  unchanged folder never gets a second run. It waits while a file changed
+  less than DISCLOSURE_SETTLE_SECONDS ago (a copy still in progress) and
+  while a build is queued or running (the change is picked up after it: the
+  warehouse has one writer).
 - `daily_build` runs the whole job once a day (DISCLOSURE_SCHEDULE_CRON,
   default 03:00, in DISCLOSURE_SCHEDULE_TIMEZONE, default Asia/Shanghai):
   it picks up what the sensor does not watch (a new extractor version, an
@@ -67,8 +67,8 @@ def _parse_cursor(cursor: str | None) -> tuple[int, str | None]:
     default_status=dg.DefaultSensorStatus.STOPPED,
     description=(
         "Starts build_warehouse when a file under the raw folder is added, changed or "
-        "deleted (a digest of the (path, size, mtime) listing; no file is read). Waits "
-        "while files are still changing or a build is running."
+        "deleted (a digest of the (path, size, mtime, ctime, inode) listing; no file is "
+        "read). Waits while files are still changing or a build is running."
     ),
 )
 def raw_folder_sensor(context: dg.SensorEvaluationContext):
@@ -83,7 +83,7 @@ def raw_folder_sensor(context: dg.SensorEvaluationContext):
             f"{len(entries)} files, none added, changed or deleted since the last build request"
         )
     if entries and settings.settle_seconds > 0:
-        path, _, mtime_ns = max(entries, key=lambda e: e[2])
+        path, _, mtime_ns, *_ = max(entries, key=lambda e: e[2])
         age = time.time() - mtime_ns / 1e9
         if age < settings.settle_seconds:
             return dg.SkipReason(

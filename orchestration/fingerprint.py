@@ -1,5 +1,5 @@
 """What a build is made from, as one digest: the raw folder's listing (path,
-size, mtime of every file), the code and dbt project that turn it into marts,
+size, mtime, ctime and inode of every file), the code and dbt project that turn it into marts,
 and the settings that change what loads. Discovery stores it in the build
 database (`landing.build_inputs`), so every published warehouse says what it
 was built from; `disclosure build` skips the whole run when the published

@@ -5,13 +5,21 @@ caller passes the hashes of a previous run keyed by the file's stat
 signature (path, size, mtime, ctime, inode): an unchanged file is then not
 read again, which matters on a folder of thousands of PDFs. Any write to a
 file changes its ctime, so a rewrite that keeps size and mtime is still seen.
+
+Every name under the folder is accounted for: a file that cannot be read, a
+folder that cannot be listed, a FIFO, a link to nowhere or a link loop, a
+file deleted while the folder is read, each becomes a file with status
+`unreadable` and the reason (a row of `ingest_error`, stage discover), and
+discovery goes on with the others.
 """
 
 from __future__ import annotations
 
 import codecs
+import errno
 import hashlib
 import os
+import stat
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -33,12 +41,14 @@ FILES_SCHEMA: dict[str, pl.DataType] = {
     "source_sha256": pl.Utf8,
     "source_format": pl.Utf8,
     "size_bytes": pl.Int64,
-    "status": pl.Utf8,  # ok | empty | unsupported | too_large
+    "status": pl.Utf8,  # ok | empty | unsupported | too_large | unreadable
     "reason": pl.Utf8,  # why a file is not handed to the extractor (NULL when ok)
 }
 MB = 1 << 20
 
 StatKey = tuple[str, int, int, int, int]  # path, size, mtime_ns, ctime_ns, inode
+
+VANISHED = "vanished during discovery: deleted or moved while the folder was read"
 
 
 @dataclass(frozen=True)
@@ -55,10 +65,10 @@ NO_LIMITS = Limits()
 @dataclass(frozen=True)
 class RawFile:
     source_path: str  # relative to the raw folder, forward slashes
-    source_sha256: str
+    source_sha256: str | None  # None: the file could not be read
     source_format: str  # text | pdf | docx | html | doc | unknown
-    size_bytes: int
-    status: str = "ok"  # ok | empty | unsupported | too_large
+    size_bytes: int | None
+    status: str = "ok"  # ok | empty | unsupported | too_large | unreadable
     reason: str | None = None
     stat_key: StatKey | None = field(default=None, compare=False, repr=False)
 
@@ -98,17 +108,92 @@ def classify(path: Path, source_format: str, size: int, limits: Limits) -> tuple
     return "ok", None
 
 
-def iter_raw_paths(raw_dir: Path) -> Iterator[Path]:
-    """Files under `raw_dir`, recursively; hidden files and folders (leading
-    '.') and Office lock files ('~$') are skipped."""
-    for dirpath, dirnames, filenames in os.walk(raw_dir):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        for name in filenames:
-            if name.startswith((".", "~$")):
+@dataclass(frozen=True)
+class Entry:
+    """A name under the raw folder: a regular file with its stat, or why it is not one."""
+
+    source_path: str
+    path: Path
+    st: os.stat_result | None = None
+    problem: str | None = None
+
+
+def _why(error: OSError) -> str:
+    return error.strerror or str(error)
+
+
+def _link_target(path: Path) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return "?"
+
+
+def _special_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def _entry(path: Path, rel: str, is_link: bool) -> Entry:
+    """Stat what a name points to (links to files are followed) and say why
+    it is not a regular file."""
+
+    def problem(reason: str) -> Entry:
+        return Entry(rel, path, problem=reason)
+
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        if is_link:
+            target = _link_target(path)
+            return problem(f"dangling symbolic link: its target {target} does not exist")
+        return problem(VANISHED)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return problem("symbolic link loop: the link never reaches a file")
+        return problem(f"cannot read file: {_why(e)}")
+    if stat.S_ISDIR(st.st_mode):
+        # Following folder links could walk out of the raw folder or in circles.
+        return problem("symbolic link to a folder: not followed (move the folder in instead)")
+    if not stat.S_ISREG(st.st_mode):
+        return problem(f"{_special_kind(st.st_mode)}, not a file: not read")
+    return Entry(rel, path, st)
+
+
+def scan(raw_dir: Path) -> Iterator[Entry]:
+    """Every name under `raw_dir`, recursively, except hidden files and
+    folders (leading '.') and Office lock files ('~$'): regular files with
+    their stat, and each other name with why it is not read. Only the raw
+    folder itself failing to list raises."""
+    folders = [(raw_dir, "")]
+    while folders:
+        folder, prefix = folders.pop()
+        try:
+            with os.scandir(folder) as listed:
+                items = list(listed)
+        except OSError as e:
+            if not prefix:
+                raise
+            yield Entry(prefix.rstrip("/"), folder, problem=f"cannot list folder: {_why(e)}")
+            continue
+        for item in items:
+            if item.name.startswith("."):
                 continue
-            path = Path(dirpath) / name
-            if path.is_file():
-                yield path
+            rel, path = prefix + item.name, Path(item.path)
+            try:
+                is_dir, is_link = item.is_dir(follow_symlinks=False), item.is_symlink()
+            except OSError as e:
+                yield Entry(rel, path, problem=f"cannot read file: {_why(e)}")
+                continue
+            if is_dir:
+                folders.append((path, rel + "/"))
+            elif not item.name.startswith("~$"):
+                yield _entry(path, rel, is_link)
 
 
 def sha256_of(path: Path) -> str:
@@ -166,45 +251,59 @@ def stat_key(source_path: str, st: os.stat_result) -> StatKey:
     return (source_path, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
+def unreadable(source_path: str, reason: str, size: int | None = None) -> RawFile:
+    return RawFile(source_path, None, "unknown", size, "unreadable", reason)
+
+
+def _inspect(entry: Entry, limits: Limits, known_hashes: Mapping[StatKey, str]) -> RawFile:
+    if entry.problem is not None:
+        return unreadable(entry.source_path, entry.problem)
+    key = stat_key(entry.source_path, entry.st)
+    try:
+        sha = known_hashes.get(key) or sha256_of(entry.path)
+        fmt = detect_format(entry.path)
+    except FileNotFoundError:
+        return unreadable(entry.source_path, VANISHED, key[1])
+    except OSError as e:
+        return unreadable(entry.source_path, f"cannot read file: {_why(e)}", key[1])
+    status, reason = classify(entry.path, fmt, key[1], limits)
+    return RawFile(entry.source_path, sha, fmt, key[1], status, reason, stat_key=key)
+
+
 def discover(
     raw_dir: Path,
     limits: Limits = NO_LIMITS,
     known_hashes: Mapping[StatKey, str] | None = None,
 ) -> list[RawFile]:
-    """Every file under `raw_dir` with its hash, format and status. A file
-    whose stat signature is in `known_hashes` keeps that hash unread."""
+    """Every name under `raw_dir` with its hash, format and status (see
+    `scan`). A file whose stat signature is in `known_hashes` keeps that hash
+    unread."""
     if not raw_dir.is_dir():
         raise FileNotFoundError(f"raw folder {raw_dir} does not exist")
     known_hashes = known_hashes or {}
-    found = []
-    for path in iter_raw_paths(raw_dir):
-        rel = path.relative_to(raw_dir).as_posix()
-        key = stat_key(rel, path.stat())
-        sha = known_hashes.get(key) or sha256_of(path)
-        fmt = detect_format(path)
-        status, reason = classify(path, fmt, key[1], limits)
-        found.append(RawFile(rel, sha, fmt, key[1], status, reason, stat_key=key))
+    found = [_inspect(entry, limits, known_hashes) for entry in scan(raw_dir)]
     return sorted(found, key=lambda f: f.source_path)
 
 
-def listing(raw_dir: Path) -> list[tuple[str, int, int]]:
-    """(path, size, mtime_ns) of every file discovery would find: a stat per
-    file, no reads. Sorted."""
+def listing(raw_dir: Path) -> list[StatKey]:
+    """(path, size, mtime_ns, ctime_ns, inode) of every file discovery would
+    find, and (path, -1, 0, 0, 0) for every name it would report unreadable:
+    a stat per name, no reads. ctime and inode see a rewrite that keeps size
+    and mtime (`cp -p`, `touch -r`). Sorted."""
     out = []
-    for path in iter_raw_paths(raw_dir):
-        try:
-            st = path.stat()
-        except FileNotFoundError:  # deleted between the walk and the stat
-            continue
-        out.append((path.relative_to(raw_dir).as_posix(), st.st_size, st.st_mtime_ns))
+    for entry in scan(raw_dir):
+        if entry.st is not None:
+            out.append(stat_key(entry.source_path, entry.st))
+        elif entry.problem != VANISHED:  # a file deleted meanwhile is simply gone
+            out.append((entry.source_path, -1, 0, 0, 0))
     return sorted(out)
 
 
-def listing_digest(entries: list[tuple[str, int, int]]) -> str:
+def listing_digest(entries: list[StatKey]) -> str:
     """A short digest of a listing: equal listings, equal digests."""
     digest = hashlib.sha256()
-    for path, size, mtime_ns in entries:
-        digest.update(f"{path}\0{size}\0{mtime_ns}\n".encode())
+    for entry in entries:
+        digest.update("\0".join(map(str, entry)).encode() + b"\n")
     return digest.hexdigest()[:32]
 
 
