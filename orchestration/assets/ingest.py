@@ -7,7 +7,7 @@ from orchestration import extract, progress
 from orchestration.extract.model import LANDING_SCHEMAS
 from orchestration.fingerprint import build_fingerprint
 from orchestration.ingest.cache import ExtractionCache, extraction_version
-from orchestration.ingest.extraction import build_landing
+from orchestration.ingest.extraction import FromBytes, build_landing
 from orchestration.ingest.files import Limits, discover, files_frame
 from orchestration.ingest.landing import read_table, write_tables
 from orchestration.settings import Settings
@@ -104,7 +104,8 @@ def landing_extraction(context: dg.AssetExecutionContext):
             files,
             settings.raw_dir,
             cache,
-            extract.extract_file,
+            # Handed the bytes it hashed, so it parses exactly the content it caches under.
+            FromBytes(extract.extract_bytes),
             workers=settings.workers,
             batch_size=settings.batch_size,
             log=context.log.info,

@@ -12,8 +12,13 @@ extractor's source code and of the dbt seeds it reads (the indicator catalog,
 the applicant columns): editing either re-parses everything.
 
 Files the extractor refused (IngestError) are cached too, in `failures`, so a
-broken file is not parsed on every run. Unexpected exceptions are not cached:
-they are bugs, and the file is tried again next time.
+broken file is not parsed on every run; so are files that timed out
+(`timed_out`), tried again only with `disclosure build --retry-failed` or a
+new version. Unexpected exceptions and worker deaths are not cached: they
+are bugs or accidents, and the file is tried again on every build. Nor is a
+failure of the file's path (unreadable, gone, changed since discovery hashed
+it): another copy of the same content may read fine, and a result is only
+ever stored under the hash of the bytes it was computed from.
 
 `file_hashes` remembers each raw file's SHA-256 under its stat signature, so
 discovery does not read an unchanged file to hash it again. It holds the
@@ -50,7 +55,12 @@ EXTRACT_PACKAGE = PROJECT_ROOT / "orchestration" / "extract"
 # Columns the landing tables take from the file's current place, not its content.
 PATH_COLUMNS = ("report_id", "source_path")
 KEY_COLUMNS: dict[str, pl.DataType] = {"source_sha256": pl.Utf8, "extractor_version": pl.Utf8}
-FAILURES_SCHEMA: dict[str, pl.DataType] = {**KEY_COLUMNS, "stage": pl.Utf8, "reason": pl.Utf8}
+FAILURES_SCHEMA: dict[str, pl.DataType] = {
+    **KEY_COLUMNS,
+    "stage": pl.Utf8,
+    "reason": pl.Utf8,
+    "timed_out": pl.Boolean,  # tried again only with --retry-failed
+}
 FILE_HASHES_DDL = (
     "create table if not exists file_hashes (source_path varchar, size_bytes bigint, "
     "mtime_ns bigint, ctime_ns bigint, inode bigint, source_sha256 varchar)"
@@ -98,7 +108,13 @@ class Outcome:
     extraction: Extraction | None = None
     stage: str | None = None  # set when the file failed
     reason: str | None = None
-    cacheable: bool = True
+    cacheable: bool = True  # False: tried again on every build
+    timed_out: bool = False  # cached, but tried again with --retry-failed
+    by_path: bool = False  # the path failed, not the content: never cached, not charged to copies
+
+    @classmethod
+    def path_failure(cls, sha: str, reason: str) -> Outcome:
+        return cls(sha, stage="read", reason=reason, cacheable=False, by_path=True)
 
 
 class ExtractionCache:
@@ -167,10 +183,20 @@ class ExtractionCache:
             raise
 
     def known(self) -> set[str]:
-        """Content hashes already extracted (or refused) by this extractor version."""
+        """Content hashes this extractor version extracted or refused: done with."""
         rows = self.con.execute(
             "select source_sha256 from reports where extractor_version = $v "
-            "union select source_sha256 from failures where extractor_version = $v",
+            "union select source_sha256 from failures where extractor_version = $v "
+            "and not timed_out",
+            {"v": self.version},
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    def timed_out(self) -> set[str]:
+        """Content hashes whose parse this extractor version stopped: tried
+        again only on demand (`--retry-failed`)."""
+        rows = self.con.execute(
+            "select source_sha256 from failures where extractor_version = $v and timed_out",
             {"v": self.version},
         ).fetchall()
         return {r[0] for r in rows}
@@ -180,14 +206,14 @@ class ExtractionCache:
         frames: dict[str, list[pl.DataFrame]] = {name: [] for name in self.schemas}
         shas = []
         for o in outcomes:
-            if not o.cacheable:
+            if not o.cacheable or o.by_path:
                 continue
             shas.append(o.source_sha256)
             key = {"source_sha256": o.source_sha256, "extractor_version": self.version}
             if o.extraction is None:
                 frames["failures"].append(
                     pl.DataFrame(
-                        [{**key, "stage": o.stage, "reason": o.reason}],
+                        [{**key, "stage": o.stage, "reason": o.reason, "timed_out": o.timed_out}],
                         schema=FAILURES_SCHEMA,
                         orient="row",
                     )
@@ -234,3 +260,4 @@ class ExtractionCache:
             ).pl()
             out[name] = frame.select(list(schema)).cast(schema)
         return out
+

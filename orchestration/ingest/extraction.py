@@ -3,8 +3,9 @@ assembling the landing tables for the current file list."""
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -17,7 +18,17 @@ from orchestration.extract.model import LANDING_SCHEMAS, Extraction, IngestError
 from orchestration.ingest.cache import ExtractionCache, Outcome
 from orchestration.ingest.files import FILES_SCHEMA
 
-Extractor = Callable[[Path, Path], Extraction]
+
+@dataclass(frozen=True)
+class FromBytes:
+    """An extractor given the file's bytes and its path under the raw folder
+    (orchestration.extract.extract_bytes): it parses exactly what was hashed."""
+
+    extract: Callable[[bytes, str], Extraction]
+
+
+# Either FromBytes, or a callable (path, raw root) that reads the file itself.
+Extractor = FromBytes | Callable[[Path, Path], Extraction]
 
 INGEST_ERRORS_SCHEMA: dict[str, pl.DataType] = {
     "source_path": pl.Utf8,
@@ -25,16 +36,62 @@ INGEST_ERRORS_SCHEMA: dict[str, pl.DataType] = {
     "stage": pl.Utf8,
     "reason": pl.Utf8,
 }
+# Files the next build tries again (retry 'next_build': unexpected errors, worker
+# deaths, path failures) or that `--retry-failed` would (timeouts, 'retry_failed').
+RETRIES_SCHEMA: dict[str, pl.DataType] = {
+    "source_path": pl.Utf8,
+    "stage": pl.Utf8,
+    "reason": pl.Utf8,
+    "retry": pl.Utf8,
+}
+RETRY_COLUMNS = ("source_path", "stage", "reason")
+CHANGED_DURING_BUILD = (
+    "changed while the build ran: the file no longer holds the content discovery "
+    "hashed; read again next build"
+)
 
 
-def extract_one(extractor: Extractor, path: str, raw_root: str, sha: str) -> Outcome:
-    """Run the extractor on one file; never raises (runs in a worker process)."""
+def read_content(path: Path) -> bytes:
+    """The bytes a worker parses (tests replace it to change a file between
+    discovery's hash and this read)."""
+    return path.read_bytes()
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _run(sha: str, extract: Callable[..., Extraction], *args) -> Outcome:
     try:
-        return Outcome(sha, extraction=extractor(Path(path), Path(raw_root)))
+        return Outcome(sha, extraction=extract(*args))
     except IngestError as e:
         return Outcome(sha, stage=e.stage, reason=e.reason)
     except Exception as e:  # noqa: BLE001 - any failure is recorded, the run goes on
         return Outcome(sha, stage="extract", reason=f"{type(e).__name__}: {e}", cacheable=False)
+
+
+def extract_one(extractor: Extractor, path: str, raw_root: str, sha: str) -> Outcome:
+    """Run the extractor on the content discovery hashed as `sha`; never
+    raises (runs in a worker process). The file is read once and what was
+    read is hashed: a file that cannot be read, or no longer holds that
+    content, fails by its path (never cached), so no result is ever stored
+    under a hash it was not computed from."""
+    file, root = Path(path), Path(raw_root)
+    try:
+        data = read_content(file)
+    except OSError as e:
+        return Outcome.path_failure(sha, f"cannot read file: {e.strerror or e}")
+    if _sha256(data) != sha:
+        return Outcome.path_failure(sha, CHANGED_DURING_BUILD)
+    if isinstance(extractor, FromBytes):
+        return _run(sha, extractor.extract, data, file.relative_to(root).as_posix())
+    # It reads the file itself: keep its result only if the file still holds that content.
+    outcome = _run(sha, extractor, file, root)
+    try:
+        unchanged = _sha256(read_content(file)) == sha
+    except OSError:
+        unchanged = False
+    return outcome if unchanged else Outcome.path_failure(sha, CHANGED_DURING_BUILD)
 
 
 def _batches(items: Sequence, size: int) -> Iterator[Sequence]:
@@ -66,10 +123,10 @@ def extract_contents(
 
     The worker processes are started once and serve every batch. A file
     still running `file_timeout` seconds after its turn came fails ("timed
-    out") and the pool is replaced. When a worker dies (a crash in a C
+    out", cached as such) and the pool is replaced. When a worker dies (a crash in a C
     library, the OOM killer), the batch's unfinished files run again one at a
     time, so that only the file that kills its worker fails. Files finished
-    meanwhile keep their results; neither failure is cached (the file is
+    meanwhile keep their results; a worker death is not cached (the file is
     tried again next run). With workers=0 there is no timeout: nothing can
     stop a parse in this process."""
     outcomes: list[Outcome] = []
@@ -112,7 +169,7 @@ def extract_contents(
                             f"timed out: still parsing after {file_timeout:g} s "
                             "(DISCLOSURE_FILE_TIMEOUT); the worker was stopped"
                         )
-                        results[sha] = Outcome(sha, stage="extract", reason=reason, cacheable=False)
+                        results[sha] = Outcome(sha, stage="extract", reason=reason, timed_out=True)
                         replace_pool = True
                     except BrokenProcessPool as e:
                         replace_pool = True
@@ -139,29 +196,64 @@ def extract_contents(
 class LandingBuild:
     frames: dict[
         str, pl.DataFrame
-    ]  # reports, cells, extraction_issues, narrative_figures, ingest_errors
+    ]  # reports, cells, extraction_issues, narrative_figures, ingest_errors, retries
     parsed_now: int
     reused: int
     failed: int
     parsed_paths: list[str] = field(default_factory=list)  # the files parsed in this run
 
 
+def _errors_by_sha(outcomes: Sequence[Outcome]) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {"source_sha256": o.source_sha256, "stage": o.stage, "reason": o.reason}
+            for o in outcomes
+        ],
+        schema={k: INGEST_ERRORS_SCHEMA[k] for k in ("source_sha256", "stage", "reason")},
+        orient="row",
+    )
+
+
+def _errors_by_path(outcomes: Mapping[str, Outcome]) -> pl.DataFrame:
+    return pl.DataFrame(
+        [{"source_path": p, "stage": o.stage, "reason": o.reason} for p, o in outcomes.items()],
+        schema={k: INGEST_ERRORS_SCHEMA[k] for k in ("source_path", "stage", "reason")},
+        orient="row",
+    )
+
+
 def assemble(
-    files: pl.DataFrame, cached: dict[str, pl.DataFrame], transient: Sequence[Outcome]
+    files: pl.DataFrame,
+    cached: dict[str, pl.DataFrame],
+    transient: Sequence[Outcome],
+    path_failures: Mapping[str, Outcome] | None = None,
 ) -> dict[str, pl.DataFrame]:
     """Landing tables for the files in `files` (schema FILES_SCHEMA) from the
     cached content rows: each file gets its own report_id and source_path, so
-    two copies of one content are two reports. `transient` are failures not
-    cached (unexpected exceptions in this run)."""
+    two copies of one content are two reports. `transient` are content
+    failures not cached (unexpected exceptions, worker deaths in this run:
+    every copy of the content fails); `path_failures` (by source_path) failed
+    by their path in this run, and only they do. Also `retries`: the files a
+    build must try again (RETRIES_SCHEMA)."""
     files = files.select(list(FILES_SCHEMA)).cast(FILES_SCHEMA)
+    errors = list(INGEST_ERRORS_SCHEMA)
     ok = files.filter(pl.col("status") == "ok").select(
         pl.col("source_path").map_elements(report_id_for, return_dtype=pl.Utf8).alias("report_id"),
         "source_path",
         "source_sha256",
     )
+    # Failures of this run: a path's own failure first, then its content's.
+    own = ok.join(_errors_by_path(path_failures or {}), on="source_path").select(errors)
+    crashed = (
+        ok.join(_errors_by_sha(transient), on="source_sha256")
+        .join(own, on="source_path", how="anti")
+        .select(errors)
+    )
+    failed_now = pl.concat([own, crashed])
+    loaded = ok.join(failed_now, on="source_path", how="anti")
     frames = {}
     for name, schema in LANDING_SCHEMAS.items():
-        rows = ok.join(cached[name].with_row_index("_row"), on="source_sha256")
+        rows = loaded.join(cached[name].with_row_index("_row"), on="source_sha256")
         frames[name] = rows.sort("source_path", "_row").select(list(schema)).cast(schema)
     # Ingest errors: files not handed to the extractor, files it refused, files it crashed on.
     skipped = files.filter(pl.col("status") != "ok").select(
@@ -175,18 +267,22 @@ def assemble(
             .otherwise(pl.format("unsupported format: {}", "source_format")),
         ).alias("reason"),
     )
-    refused = ok.join(cached["failures"], on="source_sha256").select(list(INGEST_ERRORS_SCHEMA))
-    crashed_by_sha = pl.DataFrame(
-        [
-            {"source_sha256": o.source_sha256, "stage": o.stage, "reason": o.reason}
-            for o in transient
-        ],
-        schema={k: INGEST_ERRORS_SCHEMA[k] for k in ("source_sha256", "stage", "reason")},
-        orient="row",
-    )
-    crashed = ok.join(crashed_by_sha, on="source_sha256").select(list(INGEST_ERRORS_SCHEMA))
+    refused = loaded.join(cached["failures"], on="source_sha256")
     frames["ingest_errors"] = (
-        pl.concat([skipped, refused, crashed]).cast(INGEST_ERRORS_SCHEMA).sort("source_path")
+        pl.concat([skipped, refused.select(errors), failed_now])
+        .cast(INGEST_ERRORS_SCHEMA)
+        .sort("source_path")
+    )
+    timed_out = refused.filter(pl.col("timed_out"))
+    frames["retries"] = (
+        pl.concat(
+            [
+                failed_now.select(*RETRY_COLUMNS, pl.lit("next_build").alias("retry")),
+                timed_out.select(*RETRY_COLUMNS, pl.lit("retry_failed").alias("retry")),
+            ]
+        )
+        .cast(RETRIES_SCHEMA)
+        .sort("source_path")
     )
     return frames
 
@@ -202,19 +298,22 @@ def build_landing(
     log: Callable[[str], None] = lambda _msg: None,
     warn: Callable[[str], None] | None = None,
     file_timeout: float | None = None,
+    retry_failed: bool = False,
 ) -> LandingBuild:
-    """Extract what the cache lacks, then assemble the landing tables. Each
-    failure is passed to `warn` (default: `log`) as it happens, and progress
-    events go to orchestration.progress."""
+    """Extract what the cache lacks (with `retry_failed`, also the contents
+    that timed out before), then assemble the landing tables. A content whose
+    path fails is read from its next copy, if any. Each failure is passed to
+    `warn` (default: `log`) as it happens, and progress events go to
+    orchestration.progress."""
     warn = warn or log
     ok = files.filter(pl.col("status") == "ok")
-    known = cache.known()
-    todo: dict[str, Path] = {}
+    known = cache.known() if retry_failed else cache.known() | cache.timed_out()
+    copies: dict[str, list[Path]] = {}
     for path, sha in ok.select("source_path", "source_sha256").iter_rows():
-        if sha not in known and sha not in todo:
-            todo[sha] = raw_root / path
-    log(f"{ok.height} files to extract: {len(todo)} new contents, the rest cached")
-    progress.emit("extract", files=ok.height, to_parse=len(todo), cached=ok.height - len(todo))
+        if sha not in known:
+            copies.setdefault(sha, []).append(raw_root / path)
+    log(f"{ok.height} files to extract: {len(copies)} new contents, the rest cached")
+    progress.emit("extract", files=ok.height, to_parse=len(copies), cached=ok.height - len(copies))
 
     def store(batch: list[Outcome]) -> None:
         cache.store(batch)
@@ -227,20 +326,33 @@ def build_landing(
             warn(f"{rel}: {outcome.stage}: {outcome.reason}")
         progress.emit("file", path=rel, ok=outcome.extraction is not None, reason=outcome.reason)
 
-    outcomes = extract_contents(
-        list(todo.items()),
-        raw_root,
-        extractor,
-        workers=workers,
-        batch_size=batch_size,
-        on_batch=store,
-        on_file=each,
-        file_timeout=file_timeout,
-    )
-    transient = [o for o in outcomes if not o.cacheable]
-    frames = assemble(files, cache.load(ok["source_sha256"]), transient)
-    parsed_shas = set(todo)
-    parsed = ok.filter(pl.col("source_sha256").is_in(parsed_shas))
+    untried = {sha: iter(paths) for sha, paths in copies.items()}
+    todo = {sha: next(paths) for sha, paths in untried.items()}
+    outcomes: dict[str, Outcome] = {}
+    path_failures: dict[str, Outcome] = {}
+    while todo:
+        done = extract_contents(
+            list(todo.items()),
+            raw_root,
+            extractor,
+            workers=workers,
+            batch_size=batch_size,
+            on_batch=store,
+            on_file=each,
+            file_timeout=file_timeout,
+        )
+        retry = {}
+        for outcome in done:
+            sha = outcome.source_sha256
+            outcomes[sha] = outcome
+            if outcome.by_path:
+                path_failures[todo[sha].relative_to(raw_root).as_posix()] = outcome
+                if (other := next(untried[sha], None)) is not None:
+                    retry[sha] = other
+        todo = retry
+    transient = [o for o in outcomes.values() if not o.cacheable and not o.by_path]
+    frames = assemble(files, cache.load(ok["source_sha256"]), transient, path_failures)
+    parsed = ok.filter(pl.col("source_sha256").is_in(set(copies)))
     return LandingBuild(
         frames=frames,
         parsed_now=parsed.height,
