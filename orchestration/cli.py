@@ -24,14 +24,17 @@ def _console() -> Console:
 
 
 def _open_warehouse(path: Path):
+    """The published warehouse, read-only and sandboxed (orchestration/query.py)."""
     import duckdb
+
+    from orchestration import query as sandbox
 
     if not path.exists():
         raise click.ClickException(
             f"no warehouse at {path}. Build it first: `disclosure build` (or `make build`)."
         )
     try:
-        return duckdb.connect(str(path), read_only=True)
+        return sandbox.connect(path)
     except duckdb.Error as e:
         raise click.ClickException(f"cannot open {path}: {e}") from e
 
@@ -248,14 +251,20 @@ def _print_ingest_errors(errors: list[tuple[str, str, str]], n: dict[str, int], 
 )
 @click.option("--max-rows", default=200, show_default=True, help="Rows to print at most.")
 def query(sql: str, warehouse: Path | None, max_rows: int):
-    """Run SQL against the published warehouse (read-only) and print the result."""
+    """Run SQL against the published warehouse (read-only) and print the result.
+
+    Only reading statements run, and nothing but the warehouse is reachable: no
+    other file, no extension, no change to the settings.
+    """
     import duckdb
+
+    from orchestration import query as sandbox
 
     path = warehouse.resolve() if warehouse else Settings.from_env().warehouse_path
     with _open_warehouse(path) as con:
         try:
-            cursor = con.execute(sql)
-        except duckdb.Error as e:
+            cursor = sandbox.run(con, sql)
+        except (duckdb.Error, sandbox.NotReading) as e:
             raise click.ClickException(str(e)) from e
         if cursor.description is None:
             _console().print("[dim]ok (no result set)[/dim]")
@@ -280,11 +289,16 @@ def query(sql: str, warehouse: Path | None, max_rows: int):
 )
 def export(out_dir: Path, fmt: str, warehouse: Path | None):
     """Write every mart of the published warehouse to OUT_DIR, one file per table."""
-    from orchestration.export import export_marts
+    import duckdb
+
+    from orchestration.query import export_marts
 
     path = warehouse.resolve() if warehouse else Settings.from_env().warehouse_path
     _open_warehouse(path).close()  # a clear message when there is none
-    done = export_marts(path, out_dir, fmt)
+    try:
+        done = export_marts(path, out_dir, fmt)
+    except (duckdb.Error, OSError, ValueError) as e:
+        raise click.ClickException(f"export to {out_dir} failed: {e}") from e
     _print_table(
         f"{len(done)} marts written to {out_dir}",
         ["table", "rows", "file"],
