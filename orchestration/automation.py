@@ -13,7 +13,11 @@ and need the Dagster daemon: `dagster dev` runs one; in production run
   unchanged folder never gets a second run. It waits while a file changed
   less than DISCLOSURE_SETTLE_SECONDS ago (a copy still in progress) and
   while a build is queued or running (the change is picked up after it: the
-  warehouse has one writer).
+  warehouse has one writer). On an unchanged folder it still starts a build
+  when the published warehouse lists files to try again (an unexpected error,
+  a worker that died, a file unreadable or changed while it was read), at most
+  DISCLOSURE_SENSOR_RETRIES times in a row: a failure that recurs waits for
+  the next change or the daily build instead of a build a minute.
 - `daily_build` runs the whole job once a day (DISCLOSURE_SCHEDULE_CRON,
   default 03:00, in DISCLOSURE_SCHEDULE_TIMEZONE, default Asia/Shanghai):
   it picks up what the sensor does not watch (a new extractor version, an
@@ -28,6 +32,7 @@ import time
 
 import dagster as dg
 
+from orchestration.fingerprint import pending_retries
 from orchestration.ingest.files import listing, listing_digest
 from orchestration.settings import Settings
 
@@ -53,12 +58,33 @@ def active_build(instance: dg.DagsterInstance) -> str | None:
     return runs[0].dagster_run.run_id if runs else None
 
 
-def _parse_cursor(cursor: str | None) -> tuple[int, str | None]:
-    """The cursor is '<requests so far>:<digest last requested>'."""
+def _parse_cursor(cursor: str | None) -> tuple[int, str | None, int]:
+    """The cursor is '<requests so far>:<digest last requested>:<retries of it>'."""
     if not cursor or ":" not in cursor:
-        return 0, None
-    count, digest = cursor.split(":", 1)
-    return int(count), digest
+        return 0, None, 0
+    count, digest, *retries = cursor.split(":")
+    return int(count), digest, int(retries[0]) if retries else 0
+
+
+def _retry(context, settings: Settings, digest: str, requested: int, retried: int, skip: str):
+    """A build for the failures of the last one, the folder unchanged, or why not."""
+    pending = pending_retries(settings.warehouse_path)
+    if not pending:
+        return dg.SkipReason(skip)
+    if retried >= settings.sensor_retries:
+        return dg.SkipReason(
+            f"{skip}; {pending} failed files were tried again {retried} times: they wait "
+            "for the next change or the daily build"
+        )
+    running = active_build(context.instance)
+    if running:
+        return dg.SkipReason(f"{skip}; build {running} is queued or running")
+    context.update_cursor(f"{requested + 1}:{digest}:{retried + 1}")
+    context.log.info(f"{pending} files failed in the last build: trying them again")
+    return dg.RunRequest(
+        run_key=f"{digest}-{requested + 1}",
+        tags={"disclosure/trigger": "raw_folder_sensor", "disclosure/retry": str(pending)},
+    )
 
 
 @dg.sensor(
@@ -68,7 +94,8 @@ def _parse_cursor(cursor: str | None) -> tuple[int, str | None]:
     description=(
         "Starts build_warehouse when a file under the raw folder is added, changed or "
         "deleted (a digest of the (path, size, mtime, ctime, inode) listing; no file is "
-        "read). Waits while files are still changing or a build is running."
+        "read). Waits while files are still changing or a build is running. On an unchanged "
+        "folder, starts a few builds to retry files whose failure every build retries."
     ),
 )
 def raw_folder_sensor(context: dg.SensorEvaluationContext):
@@ -77,11 +104,12 @@ def raw_folder_sensor(context: dg.SensorEvaluationContext):
         return dg.SkipReason(f"raw folder {settings.raw_dir} does not exist")
     entries = listing(settings.raw_dir)
     digest = listing_digest(entries)
-    requested, last = _parse_cursor(context.cursor)
+    requested, last, retried = _parse_cursor(context.cursor)
     if digest == last:
-        return dg.SkipReason(
+        unchanged = (
             f"{len(entries)} files, none added, changed or deleted since the last build request"
         )
+        return _retry(context, settings, digest, requested, retried, unchanged)
     if entries and settings.settle_seconds > 0:
         path, _, mtime_ns, *_ = max(entries, key=lambda e: e[2])
         age = time.time() - mtime_ns / 1e9
@@ -93,7 +121,7 @@ def raw_folder_sensor(context: dg.SensorEvaluationContext):
     running = active_build(context.instance)
     if running:
         return dg.SkipReason(f"build {running} is queued or running; the change waits for it")
-    context.update_cursor(f"{requested + 1}:{digest}")
+    context.update_cursor(f"{requested + 1}:{digest}:0")
     context.log.info(f"{len(entries)} files under {settings.raw_dir}, listing digest {digest}")
     return dg.RunRequest(
         # Unique per request: a folder that returns to an earlier state (a file

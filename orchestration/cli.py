@@ -12,7 +12,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from orchestration.settings import ENV_RAW, ENV_WAREHOUSE, Settings
+from orchestration.settings import ENV_RAW, ENV_RETRY_FAILED, ENV_WAREHOUSE, Settings
 
 err = Console(stderr=True)
 
@@ -82,6 +82,14 @@ def main():
     "--force", is_flag=True, help="Run the build even when nothing changed since the last one."
 )
 @click.option(
+    "--retry-failed",
+    is_flag=True,
+    help=(
+        "Parse again the files that timed out in earlier builds (cached as failed until "
+        f"then) [env {ENV_RETRY_FAILED}=1]."
+    ),
+)
+@click.option(
     "--progress/--no-progress",
     "show_progress",
     default=None,
@@ -93,12 +101,14 @@ def build(
     verbose: bool,
     strict: bool,
     force: bool,
+    retry_failed: bool,
     show_progress: bool | None,
 ):
     """Discover, extract, run dbt and publish the warehouse (in this process).
 
     When the published warehouse was built from exactly the files, code and
-    settings there are now, there is nothing to do: it says so and stops.
+    settings there are now, is intact, and left no failure to try again,
+    there is nothing to do: it says so and stops.
     """
     if raw_dir is not None:
         os.environ[ENV_RAW] = str(raw_dir.resolve())
@@ -115,9 +125,11 @@ def build(
     except BuildLocked as e:
         raise click.ClickException(str(e)) from None
 
-    from orchestration.fingerprint import build_fingerprint, published_fingerprint
+    from orchestration.fingerprint import stale_reasons
 
-    if not force and published_fingerprint(settings.warehouse_path) == build_fingerprint(settings):
+    retry_failed = retry_failed or settings.retry_failed
+    reasons = stale_reasons(settings, retry_failed)
+    if not force and not reasons:
         _console().print(
             f"{settings.warehouse_path} is up to date: nothing changed in {settings.raw_dir}, "
             "the code or the settings since it was built (--force builds anyway).",
@@ -125,6 +137,10 @@ def build(
         )
         _report(settings, {"parsed_now": 0}, strict)
         return
+    if reasons:
+        _console().print(
+            f"Building {settings.warehouse_path}: {'; '.join(reasons)}.", highlight=False
+        )
 
     from orchestration.project import ensure_manifest
 
@@ -153,6 +169,7 @@ def build(
         display or err.status(f"building {settings.warehouse_path} from {settings.raw_dir} ..."),
         progress.listening(display) if display else contextlib.nullcontext(),
         contextlib.nullcontext() if verbose else contextlib.redirect_stdout(captured),
+        _env(ENV_RETRY_FAILED, "1" if retry_failed else None),
     ):
         result = defs.resolve_job_def("build_warehouse").execute_in_process(
             run_config=run_config, instance=instance, raise_on_error=False
@@ -181,10 +198,29 @@ def build(
     _report(settings, extraction, strict)
 
 
+def _set_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
+
+
+@contextlib.contextmanager
+def _env(name: str, value: str | None):
+    """The variable set to `value` (None: unset) for a block, as it was after."""
+    before = os.environ.get(name)
+    _set_env(name, value)
+    try:
+        yield
+    finally:
+        _set_env(name, before)
+
+
 def _report(settings: Settings, extraction: dict, strict: bool) -> None:
     """The summary of the published warehouse; with --strict, fail on failed files."""
     from orchestration import summary as built
 
+    retries = _retries(settings.warehouse_path)  # read before the sandbox opens the file
     with _open_warehouse(settings.warehouse_path) as con:
         n = built.counts(con)
         errors = built.ingest_errors(con)
@@ -205,11 +241,37 @@ def _report(settings: Settings, extraction: dict, strict: bool) -> None:
     ]
     _print_table(None, ["", "count"], summary)
     _print_ingest_errors(errors, n)
+    for line in retries:
+        _console().print(line, highlight=False)
     if strict and n["failed_files"]:
         raise click.ClickException(
             f"--strict: {n['failed_files']} files failed to load (listed above and in "
             "marts.ingest_error); the warehouse was published without them"
         )
+
+
+def _retries(warehouse: Path) -> list[str]:
+    """What the next builds try again of the files that failed."""
+    import duckdb
+
+    from orchestration.fingerprint import read_published
+
+    try:
+        published = read_published(warehouse)
+    except duckdb.Error:
+        return []
+    lines = []
+    if published.retry_next_build:
+        lines.append(
+            f"{published.retry_next_build} of the failed files are tried again by the next "
+            "build (an unexpected error, a worker that died, unreadable or changed meanwhile)."
+        )
+    if published.timed_out:
+        lines.append(
+            f"{published.timed_out} timed out and stay failed: `disclosure build --retry-failed` "
+            "parses them again."
+        )
+    return lines
 
 
 def _print_ingest_errors(errors: list[tuple[str, str, str]], n: dict[str, int], limit: int = 20):

@@ -15,6 +15,10 @@ at another raw folder or warehouse by setting the variables first.
 | DISCLOSURE_FILE_TIMEOUT   | 300: seconds one file may take to parse   |
 | DISCLOSURE_SETTLE_SECONDS | 60: the raw-folder sensor waits until no  |
 |                           | file changed for this long                |
+| DISCLOSURE_SENSOR_RETRIES | 3: builds the sensor starts, the folder   |
+|                           | unchanged, to retry files that failed     |
+| DISCLOSURE_RETRY_FAILED   | unset: 1 also parses again files that     |
+|                           | timed out before (`build --retry-failed`) |
 
 The size limits keep one odd file from stalling a run or a worker's memory:
 the extractor reads a file whole, and the text and HTML parsers take about a
@@ -49,6 +53,8 @@ ENV_MAX_FILE_MB = "DISCLOSURE_MAX_FILE_MB"
 ENV_MAX_TEXT_MB = "DISCLOSURE_MAX_TEXT_MB"
 ENV_SETTLE_SECONDS = "DISCLOSURE_SETTLE_SECONDS"
 ENV_FILE_TIMEOUT = "DISCLOSURE_FILE_TIMEOUT"
+ENV_SENSOR_RETRIES = "DISCLOSURE_SENSOR_RETRIES"
+ENV_RETRY_FAILED = "DISCLOSURE_RETRY_FAILED"
 MB = 1 << 20
 
 
@@ -70,6 +76,9 @@ class Settings:
     max_text_bytes: int = 5 * MB  # text and HTML: parse time grows with the text
     settle_seconds: float = 60.0  # the raw-folder sensor waits for files to stop changing
     file_timeout: float = 300.0  # a worker still parsing one file after this is stopped
+    # A failure every build retries would otherwise start a build a minute.
+    sensor_retries: int = 3  # builds the sensor starts on an unchanged folder to retry failures
+    retry_failed: bool = False  # also parse again the contents that timed out before
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -84,6 +93,8 @@ class Settings:
             max_text_bytes=int(float(os.environ.get(ENV_MAX_TEXT_MB, "5")) * MB),
             settle_seconds=float(os.environ.get(ENV_SETTLE_SECONDS, "60")),
             file_timeout=float(os.environ.get(ENV_FILE_TIMEOUT, "300")),
+            sensor_retries=int(os.environ.get(ENV_SENSOR_RETRIES, "3")),
+            retry_failed=os.environ.get(ENV_RETRY_FAILED, "") not in ("", "0"),
         )
 
     @property

@@ -37,7 +37,12 @@ def organization(data: bytes) -> str:
 def landing(raw: Path, cache_path: Path):
     with ExtractionCache(cache_path) as cache:
         return build_landing(
-            files_frame(discover(raw)), raw, cache, FromBytes(extract_bytes), workers=0, batch_size=4
+            files_frame(discover(raw)),
+            raw,
+            cache,
+            FromBytes(extract_bytes),
+            workers=0,
+            batch_size=4,
         )
 
 

@@ -111,6 +111,7 @@ def landing_extraction(context: dg.AssetExecutionContext):
             log=context.log.info,
             warn=context.log.warning,
             file_timeout=settings.file_timeout,
+            retry_failed=settings.retry_failed,
         )
     frames = result.frames
     write_tables(settings.build_db, frames)
@@ -123,6 +124,9 @@ def landing_extraction(context: dg.AssetExecutionContext):
         "reports": frames["reports"].height,
         "cells": frames["cells"].height,
         "issues": frames["extraction_issues"].height,
+        # Failures a build tries again: every build, or with --retry-failed (timeouts).
+        "retry_next_build": frames["retries"].filter(pl.col("retry") == "next_build").height,
+        "timed_out": frames["retries"].filter(pl.col("retry") == "retry_failed").height,
     }
     context.log.info(f"landing tables written: {counts}")
     parsed = result.parsed_paths
