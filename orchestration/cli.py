@@ -141,6 +141,7 @@ def build(
         _console().print(
             f"Building {settings.warehouse_path}: {'; '.join(reasons)}.", highlight=False
         )
+    _prepare_state(settings)
 
     from orchestration.project import ensure_manifest
 
@@ -174,6 +175,10 @@ def build(
         result = defs.resolve_job_def("build_warehouse").execute_in_process(
             run_config=run_config, instance=instance, raise_on_error=False
         )
+    for path in _set_aside_in(result):
+        _console().print(
+            f"A damaged file was set aside, kept for inspection: {path}", highlight=False
+        )
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.is_step_failure]
         for event in result.all_events:
@@ -196,6 +201,40 @@ def build(
 
     _console().print(f"Built {settings.warehouse_path}", highlight=False)
     _report(settings, extraction, strict)
+
+
+def _prepare_state(settings: Settings) -> None:
+    """Before the run: stop at once, with a clear message, when another build
+    uses the extraction cache (a warehouse sharing it); set a damaged build
+    database aside (every step of the run writes it, the first included)."""
+    from orchestration.ingest.cache import CacheInUse, cache_lock, set_aside_if_damaged
+    from orchestration.lock import build_lock, lock_path
+
+    try:
+        with cache_lock(settings.cache_db):
+            pass
+    except CacheInUse as e:
+        raise click.ClickException(str(e)) from None
+
+    def told(moved: Path, error: Exception) -> None:
+        _console().print(
+            f"The build database {settings.build_db} could not be read ({error}): set aside as "
+            f"{moved}, kept for inspection; a new one is built.",
+            highlight=False,
+        )
+
+    with build_lock(lock_path(settings)):
+        set_aside_if_damaged(settings.build_db, told)
+
+
+def _set_aside_in(result) -> list[str]:
+    """The damaged files the run's assets set aside (their `set_aside` metadata)."""
+    moved: list[str] = []
+    for event in result.all_events:
+        if event.is_step_materialization:
+            value = event.step_materialization_data.materialization.metadata.get("set_aside")
+            moved += [p for p in (value.value if value else []) if p not in moved]
+    return moved
 
 
 def _set_env(name: str, value: str | None) -> None:

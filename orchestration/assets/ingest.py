@@ -1,12 +1,19 @@
 """Python assets that fill the `landing` schema of the build database."""
 
+from pathlib import Path
+
 import dagster as dg
 import polars as pl
 
 from orchestration import extract, progress
 from orchestration.extract.model import LANDING_SCHEMAS
 from orchestration.fingerprint import build_fingerprint
-from orchestration.ingest.cache import ExtractionCache, extraction_version
+from orchestration.ingest.cache import (
+    ExtractionCache,
+    extraction_version,
+    run_with_cache,
+    set_aside_if_damaged,
+)
 from orchestration.ingest.extraction import FromBytes, build_landing
 from orchestration.ingest.files import Limits, discover, files_frame
 from orchestration.ingest.landing import read_table, write_tables
@@ -31,6 +38,19 @@ def markdown_preview(frame: pl.DataFrame, columns: list[str], rows: int = 10) ->
         return dg.MetadataValue.md(str(head) if head.height else "_(no rows)_")
 
 
+def _set_aside_logger(context: dg.AssetExecutionContext, what: str, moved: list[str]):
+    """Tells the run log (and the asset's metadata, `moved`) where a damaged file went."""
+
+    def set_aside(path: Path, error: Exception) -> None:
+        moved.append(str(path))
+        context.log.warning(
+            f"the {what} could not be read as a database ({error}); it was set aside as "
+            f"{path} and a new one started"
+        )
+
+    return set_aside
+
+
 @dg.asset(
     key=FILES_KEY,
     group_name=GROUP,
@@ -48,10 +68,21 @@ def raw_report_files(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     # Taken before reading the folder: a file changed during the build makes it stale.
     inputs = pl.DataFrame({"fingerprint": [build_fingerprint(settings)]})
     limits = Limits(settings.max_file_bytes, settings.max_text_bytes)
-    with ExtractionCache(settings.cache_db) as cache:
+    set_aside: list[str] = []
+
+    def discover_with(cache: ExtractionCache):
         found = discover(settings.raw_dir, limits, known_hashes=cache.file_hashes())
         cache.remember_file_hashes(found)
+        return found
+
+    found = run_with_cache(
+        settings.cache_db,
+        discover_with,
+        _set_aside_logger(context, "extraction cache", set_aside),
+    )
     frame = files_frame(found)
+    # The build database is rebuilt whole by every run: a damaged one is only in the way.
+    set_aside_if_damaged(settings.build_db, _set_aside_logger(context, "build database", set_aside))
     write_tables(settings.build_db, {"files": frame, "build_inputs": inputs})
     by_format = {fmt: n for fmt, n in frame.group_by("source_format").len().iter_rows()}
     context.log.info(f"{frame.height} files under {settings.raw_dir}: {by_format}")
@@ -66,6 +97,7 @@ def raw_report_files(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             "by_format": by_format,
             "not_extractable": frame.filter(pl.col("status") != "ok").height,
             "total_bytes": int(frame["size_bytes"].sum()),
+            "set_aside": set_aside,  # damaged cache or build database files moved away
             "preview": markdown_preview(frame, list(frame.columns)),
         }
     )
@@ -99,8 +131,10 @@ def raw_report_files(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 def landing_extraction(context: dg.AssetExecutionContext):
     settings = Settings.from_env()
     files = read_table(settings.build_db, "files")
-    with ExtractionCache(settings.cache_db) as cache:
-        result = build_landing(
+    set_aside: list[str] = []
+    result = run_with_cache(
+        settings.cache_db,
+        lambda cache: build_landing(
             files,
             settings.raw_dir,
             cache,
@@ -112,7 +146,9 @@ def landing_extraction(context: dg.AssetExecutionContext):
             warn=context.log.warning,
             file_timeout=settings.file_timeout,
             retry_failed=settings.retry_failed,
-        )
+        ),
+        _set_aside_logger(context, "extraction cache", set_aside),
+    )
     frames = result.frames
     write_tables(settings.build_db, frames)
 
@@ -127,6 +163,7 @@ def landing_extraction(context: dg.AssetExecutionContext):
         # Failures a build tries again: every build, or with --retry-failed (timeouts).
         "retry_next_build": frames["retries"].filter(pl.col("retry") == "next_build").height,
         "timed_out": frames["retries"].filter(pl.col("retry") == "retry_failed").height,
+        "set_aside": set_aside,
     }
     context.log.info(f"landing tables written: {counts}")
     parsed = result.parsed_paths

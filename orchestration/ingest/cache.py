@@ -27,16 +27,24 @@ files of the last discovery only.
 Rows of contents no longer under the raw folder stay (a file moved back, or
 an edit undone, is not parsed again); they are dropped with every row when
 EXTRACTOR_VERSION changes, or by deleting the cache file.
+
+A build holds `<cache>.lock` while it uses the cache, so two warehouses
+sharing one cache take turns: the second is told so at once. A cache file
+DuckDB cannot read (garbage, truncated, a damaged block) is renamed
+`<name>.corrupt-<time>`, kept for inspection, and replaced by a new one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
-from collections.abc import Iterable
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Self
+from typing import Self, TypeVar
 
 import duckdb
 import polars as pl
@@ -65,6 +73,20 @@ FILE_HASHES_DDL = (
     "create table if not exists file_hashes (source_path varchar, size_bytes bigint, "
     "mtime_ns bigint, ctime_ns bigint, inode bigint, source_sha256 varchar)"
 )
+
+# How DuckDB words a file it cannot read as a database; anything else (a
+# lock held, a permission) is not the file's fault and is left alone.
+DAMAGE_SIGNS = (
+    "not a valid DuckDB database file",
+    "Corrupt database file",
+    "does not match stored checksum",
+    "Could not read enough bytes",
+    "Serialization Error",
+    "database file with version number",
+)
+IN_USE_SIGNS = ("Could not set lock", "Conflicting lock")
+
+T = TypeVar("T")
 
 _DUCKDB_TYPES = {
     pl.Utf8: "VARCHAR",
@@ -261,3 +283,103 @@ class ExtractionCache:
             out[name] = frame.select(list(schema)).cast(schema)
         return out
 
+
+class CacheInUse(RuntimeError):
+    """Another build, of another warehouse sharing the cache, is using it."""
+
+
+def is_damaged(error: duckdb.Error) -> bool:
+    """Whether DuckDB failed because the file is not a readable database."""
+    return any(sign in str(error) for sign in DAMAGE_SIGNS)
+
+
+def set_aside(path: Path) -> Path:
+    """Rename a damaged database file (and its write-ahead log) to
+    `<name>.corrupt-<time>`, kept for inspection; returns the new path."""
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    moved, n = path.with_name(f"{path.name}.corrupt-{stamp}"), 1
+    while moved.exists():
+        moved, n = path.with_name(f"{path.name}.corrupt-{stamp}-{n}"), n + 1
+    os.replace(path, moved)
+    wal = path.with_name(path.name + ".wal")
+    if wal.exists():
+        os.replace(wal, moved.with_name(moved.name + ".wal"))
+    return moved
+
+
+def set_aside_if_damaged(
+    path: Path, on_set_aside: Callable[[Path, duckdb.Error], None] = lambda _moved, _error: None
+) -> Path | None:
+    """Open the DuckDB file at `path` and read its catalog; a file that is
+    not a readable database is set aside (`on_set_aside` is told where, and
+    it is returned), so the next connection starts a new one."""
+    if not path.exists():
+        return None
+    try:
+        with duckdb.connect(str(path)) as con:
+            con.execute("select count(*) from duckdb_tables()").fetchall()
+    except duckdb.Error as e:
+        if not is_damaged(e):
+            raise
+        moved = set_aside(path)
+        on_set_aside(moved, e)
+        return moved
+    return None
+
+
+def cache_lock_path(path: Path) -> Path:
+    return path.with_name(path.name + ".lock")
+
+
+@contextlib.contextmanager
+def cache_lock(path: Path) -> Iterator[None]:
+    """Hold the cache's lock, or raise CacheInUse at once."""
+    # Imported here: orchestration.lock brings in Dagster, which the worker
+    # processes (they import this module for Outcome) do not need.
+    from orchestration.lock import BuildLocked, build_lock
+
+    lock = cache_lock_path(path)
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(build_lock(lock))
+        except BuildLocked:
+            holder = lock.read_text(encoding="utf-8").strip() or "another process"
+            raise CacheInUse(
+                f"the extraction cache {path} is in use by another build ({holder}), "
+                "of another warehouse sharing it (DISCLOSURE_CACHE): builds take turns "
+                "on a shared cache. Wait for that build to finish, or give each "
+                "warehouse its own cache."
+            ) from None
+        yield
+
+
+def run_with_cache(
+    path: Path,
+    work: Callable[[ExtractionCache], T],
+    on_set_aside: Callable[[Path, duckdb.Error], None] = lambda _moved, _error: None,
+) -> T:
+    """Run `work` with the cache at `path` open, holding its lock. A cache
+    DuckDB cannot read, found on opening it or by any read of `work`, is set
+    aside (`on_set_aside` is told where) and `work` runs once more on a new
+    one: a damaged cache costs a re-parse, never a failed build."""
+    with cache_lock(path):
+        try:
+            return _with_open_cache(path, work)
+        except duckdb.Error as e:
+            if not is_damaged(e):
+                raise
+            on_set_aside(set_aside(path), e)
+        return _with_open_cache(path, work)
+
+
+def _with_open_cache(path: Path, work: Callable[[ExtractionCache], T]) -> T:
+    try:
+        with ExtractionCache(path) as cache:
+            return work(cache)
+    except duckdb.IOException as e:
+        if any(sign in str(e) for sign in IN_USE_SIGNS):
+            raise CacheInUse(
+                f"the extraction cache {path} is open in another process ({e}); "
+                "close it, or wait for the build using it to finish"
+            ) from None
+        raise
