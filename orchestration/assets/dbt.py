@@ -1,16 +1,21 @@
 """The dbt project's seeds, models and tests as Dagster assets and checks."""
 
+import functools
 import json
 import os
-from collections.abc import Mapping
+import subprocess
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt.core import dbt_cli_invocation
 
 from orchestration import progress
+from orchestration.children import die_with_parent
 from orchestration.ingest.landing import drop_stale_relations
+from orchestration.lock import held_lock_fds
 from orchestration.project import dbt_project
 from orchestration.settings import Settings
 
@@ -45,6 +50,46 @@ def _environ(values: Mapping[str, str]):
                 os.environ[k] = v
 
 
+class _BoundSubprocess:
+    """The subprocess module, but Popen starts a child that dies with this
+    process (orchestration.children) and holds this process's locks until it
+    ends (orchestration.lock)."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(subprocess, name)
+
+    @staticmethod
+    def Popen(*args, **kwargs) -> subprocess.Popen:  # noqa: N802 - subprocess's name
+        return subprocess.Popen(
+            *args,
+            preexec_fn=functools.partial(die_with_parent, os.getpid()),
+            pass_fds=held_lock_fds(),
+            **kwargs,
+        )
+
+
+@contextmanager
+def _dbt_bound_to_build() -> Iterator[None]:
+    """dagster-dbt starts dbt with subprocess.Popen and takes no options for
+    it: while a command starts, its module sees _BoundSubprocess instead. A
+    build killed outright then leaves no dbt writing the build database
+    outside the lock."""
+    real = dbt_cli_invocation.subprocess
+    dbt_cli_invocation.subprocess = _BoundSubprocess()
+    try:
+        yield
+    finally:
+        dbt_cli_invocation.subprocess = real
+
+
+def _wait_for(process: subprocess.Popen) -> None:
+    """Never leave the step (and the build's lock) while dbt still runs: the
+    stream ended early (a failure, the run stopped) kills it."""
+    if process.poll() is None:
+        process.kill()
+    process.wait()
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
@@ -64,16 +109,19 @@ def disclosure_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource
         context.log.info(f"dropped relations no dbt model builds any more: {dropped}")
     total = len(context.selected_asset_keys) + len(context.selected_asset_check_keys)
     progress.emit("stage", name="dbt", total=total)
-    with _environ(settings.dbt_env()):
+    with _environ(settings.dbt_env()), _dbt_bound_to_build():
         # One target folder next to the build database, reused run after run
         # (dagster-dbt's default is a new folder under dbt_project/target each time).
         invocation = dbt.cli(["build"], context=context, target_path=settings.dbt_target_dir)
-    for event in invocation.stream():
-        if isinstance(event, dg.Output | dg.AssetMaterialization):
-            progress.emit("dbt", name=event.output_name if isinstance(event, dg.Output) else "")
-        elif isinstance(event, dg.AssetCheckResult):
-            progress.emit("dbt", name=event.check_name, passed=event.passed)
-        yield event
+    try:
+        for event in invocation.stream():
+            if isinstance(event, dg.Output | dg.AssetMaterialization):
+                progress.emit("dbt", name=event.output_name if isinstance(event, dg.Output) else "")
+            elif isinstance(event, dg.AssetCheckResult):
+                progress.emit("dbt", name=event.check_name, passed=event.passed)
+            yield event
+    finally:
+        _wait_for(invocation.process)
 
 
 def _dbt_relations() -> set[tuple[str, str]]:
