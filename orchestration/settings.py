@@ -13,6 +13,8 @@ at another raw folder or warehouse by setting the variables first.
 | DISCLOSURE_MAX_FILE_MB    | 200: larger files are not read at all     |
 | DISCLOSURE_MAX_TEXT_MB    | 5: larger text/HTML files are not parsed  |
 | DISCLOSURE_FILE_TIMEOUT   | 300: seconds one file may take to parse   |
+| DISCLOSURE_WORKER_MEMORY_MB | 2048: memory one extraction worker may  |
+|                           | take (0: no limit)                        |
 | DISCLOSURE_SETTLE_SECONDS | 60: the raw-folder sensor waits until no  |
 |                           | file changed for this long                |
 | DISCLOSURE_SENSOR_RETRIES | 3: builds the sensor starts, the folder   |
@@ -55,6 +57,7 @@ ENV_SETTLE_SECONDS = "DISCLOSURE_SETTLE_SECONDS"
 ENV_FILE_TIMEOUT = "DISCLOSURE_FILE_TIMEOUT"
 ENV_SENSOR_RETRIES = "DISCLOSURE_SENSOR_RETRIES"
 ENV_RETRY_FAILED = "DISCLOSURE_RETRY_FAILED"
+ENV_WORKER_MEMORY_MB = "DISCLOSURE_WORKER_MEMORY_MB"
 MB = 1 << 20
 
 
@@ -79,6 +82,7 @@ class Settings:
     # A failure every build retries would otherwise start a build a minute.
     sensor_retries: int = 3  # builds the sensor starts on an unchanged folder to retry failures
     retry_failed: bool = False  # also parse again the contents that timed out before
+    worker_memory_bytes: int = 2048 * MB  # an extraction worker's data limit (0: none)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -95,6 +99,7 @@ class Settings:
             file_timeout=float(os.environ.get(ENV_FILE_TIMEOUT, "300")),
             sensor_retries=int(os.environ.get(ENV_SENSOR_RETRIES, "3")),
             retry_failed=os.environ.get(ENV_RETRY_FAILED, "") not in ("", "0"),
+            worker_memory_bytes=int(float(os.environ.get(ENV_WORKER_MEMORY_MB, "2048")) * MB),
         )
 
     @property

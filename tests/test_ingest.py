@@ -332,10 +332,10 @@ def test_a_hung_or_dying_worker_fails_only_its_file(tmp_path):
         warn=warnings.append,
     )
     errors = {p: (stage, reason) for p, _, stage, reason in result.frames["ingest_errors"].rows()}
-    assert errors["b-hang.txt"][0] == "extract"
-    assert errors["b-hang.txt"][1].startswith("timed out: still parsing after 3 s")
+    assert errors["b-hang.txt"][0] == "timeout"
+    assert errors["b-hang.txt"][1].startswith("still parsing after 3 s")
     assert errors["d-die.txt"][1].startswith("worker process died while parsing it")
     assert sorted(result.frames["reports"]["source_path"]) == ["a.txt", "c.txt", "e.txt", "f.txt"]
-    assert any(w.startswith("b-hang.txt: extract: timed out") for w in warnings)
+    assert any(w.startswith("b-hang.txt: timeout: still parsing") for w in warnings)
     with ExtractionCache(tmp_path / "cache.duckdb") as cache:  # neither failure is cached
         assert len(cache.known()) == 4

@@ -1,7 +1,9 @@
-"""What bounds a build's child processes: dbt ends with a build killed
-outright, and holds the build lock until it has.
+"""What bounds an extraction worker and a build's child processes: a memory
+limit per worker, a timeout that kills the worker at the file's deadline, and
+children (workers, dbt) that end with a build killed outright.
 
-The kill test runs a real build in another process.
+The extractor is a stand-in defined here (module level, so worker processes
+can import it); the kill tests run a real build in another process.
 """
 
 import os
@@ -14,7 +16,154 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.settings import PROJECT_ROOT
+from orchestration.extract.model import Extraction, Identity, IngestError
+from orchestration.ingest.cache import ExtractionCache
+from orchestration.ingest.extraction import build_landing
+from orchestration.ingest.files import discover, files_frame
+from orchestration.settings import ENV_WORKER_MEMORY_MB, PROJECT_ROOT
+
+MB = 1 << 20
+MARKS = "DISCLOSURE_TEST_MARKS"  # folder where the stand-ins note each start
+
+
+def mark_start(path: Path) -> None:
+    marks = os.environ.get(MARKS)
+    if marks:
+        (Path(marks) / f"{path.name}.{os.getpid()}").write_text(str(time.time()))
+
+
+def stand_in(path: Path, raw_root: Path) -> Extraction:
+    mark_start(path)
+    text = path.read_text(encoding="utf-8")
+    if text.startswith("HOG"):  # a parse that keeps allocating, as a DOCX bomb does
+        chunks = [bytes(MB) for _ in range(1024)]
+        del chunks
+    if text.startswith("SLEEP"):
+        time.sleep(float(text.split()[1]))
+    if text.startswith("REFUSE"):
+        raise IngestError("read", "no text")
+    return Extraction(
+        source_path=path.relative_to(raw_root).as_posix(),
+        source_sha256="ignored",
+        source_format="text",
+        template="gov2008",
+        identity=Identity(organization=path.stem, report_year=2018),
+    )
+
+
+def sleepy_file(path: Path, raw_root: Path) -> Extraction:
+    """For a whole build: every file keeps its worker busy."""
+    mark_start(path)
+    time.sleep(600)
+    raise AssertionError("not reached")
+
+
+def sleepy_bytes(data: bytes, source_path: str) -> Extraction:
+    return sleepy_file(Path(source_path), Path())
+
+
+def landing(tmp_path: Path, files: dict[str, str], **kwargs):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name, text in files.items():
+        (raw / name).write_text(text, encoding="utf-8")
+    with ExtractionCache(tmp_path / "cache.duckdb") as cache:
+        return build_landing(
+            files_frame(discover(raw)), raw, cache, stand_in, workers=2, batch_size=16, **kwargs
+        )
+
+
+def errors_of(result) -> dict[str, tuple[str, str]]:
+    return {p: (stage, reason) for p, _, stage, reason in result.frames["ingest_errors"].rows()}
+
+
+@pytest.fixture
+def marks(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "marks"
+    folder.mkdir()
+    monkeypatch.setenv(MARKS, str(folder))
+    return folder
+
+
+def starts(marks: Path) -> dict[str, list[tuple[int, float]]]:
+    """(pid, time) of each start of each file, by file name."""
+    out: dict[str, list[tuple[int, float]]] = {}
+    for mark in marks.iterdir():
+        name, pid = mark.name.rsplit(".", 1)
+        out.setdefault(name, []).append((int(pid), float(mark.read_text())))
+    return out
+
+
+def is_running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+# --- memory ---
+
+
+def test_a_file_over_the_memory_limit_fails_alone(tmp_path, monkeypatch):
+    monkeypatch.setenv(ENV_WORKER_MEMORY_MB, "512")
+    result = landing(tmp_path, {"a.txt": "甲", "b-hog.txt": "HOG", "c.txt": "乙", "d.txt": "丙"})
+    assert errors_of(result) == {
+        "b-hog.txt": (
+            "extract",
+            "file needs more than 512 MiB of memory to read (DISCLOSURE_WORKER_MEMORY_MB)",
+        )
+    }
+    assert sorted(result.frames["reports"]["source_path"]) == ["a.txt", "c.txt", "d.txt"]
+    with ExtractionCache(tmp_path / "cache.duckdb") as cache:  # a higher limit may read it
+        assert len(cache.known()) == 3
+
+
+# --- timeouts ---
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_hung_files_are_stopped_at_their_deadline_and_others_keep_their_results(tmp_path, marks):
+    timeout = 5
+    files = {"a-hang.txt": "SLEEP 600 a", "b-hang.txt": "SLEEP 600 b"}
+    files |= {f"{c}.txt": c for c in "cdef"}
+    recorded: dict[str, float] = {}
+
+    def warn(message: str) -> None:
+        recorded[message.split(":")[0]] = time.time()
+
+    result = landing(tmp_path, files, file_timeout=timeout, warn=warn)
+    errors = errors_of(result)
+    assert sorted(errors) == ["a-hang.txt", "b-hang.txt"]
+    for name in ("a-hang.txt", "b-hang.txt"):
+        stage, reason = errors[name]
+        assert stage == "timeout"
+        assert reason == (
+            f"still parsing after {timeout} s (DISCLOSURE_FILE_TIMEOUT); its worker was stopped"
+        )
+    assert sorted(result.frames["reports"]["source_path"]) == [f"{c}.txt" for c in "cdef"]
+    started = starts(marks)
+    # Both hung at once: both stopped at once, neither started over, and every
+    # other file ran once.
+    assert {name: len(runs) for name, runs in started.items()} == {name: 1 for name in files}
+    for name in ("a-hang.txt", "b-hang.txt"):
+        [(pid, at)] = started[name]
+        assert recorded[name] - at < timeout + 1.5, name
+        assert not is_running(pid), f"the worker of {name} still runs"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_a_failing_run_kills_its_workers_instead_of_waiting_for_them(tmp_path, marks):
+    def warn(message: str) -> None:
+        raise KeyboardInterrupt(message)  # the run is stopped while a file still parses
+
+    began = time.monotonic()
+    with pytest.raises(KeyboardInterrupt, match="a-refused.txt"):
+        landing(tmp_path, {"a-refused.txt": "REFUSE", "b-slow.txt": "SLEEP 30"}, warn=warn)
+    assert time.monotonic() - began < 15
+    [(pid, _)] = starts(marks)["b-slow.txt"]
+    assert not is_running(pid)
+
 
 # --- a build killed outright ---
 
@@ -100,6 +249,28 @@ def kill_and_expect_no_survivors(build: subprocess.Popen) -> None:
         for line in left:
             os.kill(int(line.split(":")[0]), signal.SIGKILL)
         pytest.fail(f"alive 5 s after the build was killed: {left}")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_killed_build_leaves_no_worker_behind(build_dirs, marks):
+    raw, warehouse = build_dirs
+    driver = (
+        "import orchestration.extract as e, tests.test_worker_limits as t\n"
+        "e.extract_file, e.extract_bytes = t.sleepy_file, t.sleepy_bytes\n"
+        "from orchestration.cli import main\n"
+        "main()\n"
+    )
+    build = start_build(
+        [sys.executable, "-c", driver, "build", "--raw", str(raw), "--warehouse", str(warehouse)],
+        {MARKS: str(marks)},
+    )
+    try:
+        wait_until(lambda: len(list(marks.iterdir())) == 2, 120, "both workers to be parsing")
+        assert len(descendants(build.pid)) >= 3  # two workers and the resource tracker
+        kill_and_expect_no_survivors(build)
+    finally:
+        build.kill()
+        build.wait()
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="PR_SET_PDEATHSIG is Linux's")

@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import multiprocessing.connection
+import os
+import resource
+import time
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,9 +19,11 @@ from pathlib import Path
 import polars as pl
 
 from orchestration import progress
+from orchestration.children import die_with_parent
 from orchestration.extract.model import LANDING_SCHEMAS, Extraction, IngestError, report_id_for
 from orchestration.ingest.cache import ExtractionCache, Outcome
 from orchestration.ingest.files import FILES_SCHEMA
+from orchestration.settings import ENV_WORKER_MEMORY_MB, MB, Settings
 
 
 @dataclass(frozen=True)
@@ -99,11 +106,174 @@ def _batches(items: Sequence, size: int) -> Iterator[Sequence]:
         yield items[i : i + size]
 
 
+GiB = 1 << 30
+# Files whose deadline is this close to a late one's go with it: the pool is
+# killed anyway, and they would start over only to be stopped a moment later.
+DEADLINE_SLACK = 1.0
+
+
+def _memory_text(limit: int) -> str:
+    return f"{limit / GiB:.3g} GiB" if limit >= GiB else f"{limit / MB:.3g} MiB"
+
+
+def _init_worker(parent: int, memory_limit: int) -> None:
+    """Each worker ends with the build, and a file that needs more than
+    `memory_limit` bytes (0: no limit) fails alone instead of taking the
+    machine's memory. RLIMIT_DATA (heap and private mappings) rather than
+    RLIMIT_AS: a worker reserves over 1 GB of address space for its threads
+    and libraries before reading anything."""
+    die_with_parent(parent)
+    if memory_limit > 0:
+        _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        soft = memory_limit if hard == resource.RLIM_INFINITY else min(memory_limit, hard)
+        resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
+
+
+def _extract_in_worker(
+    extractor: Extractor, path: str, raw_root: str, sha: str, memory_limit: int
+) -> Outcome:
+    """extract_one in a worker: a parse that ran out of the worker's memory
+    fails with the limit named, not cached (a higher limit may read it)."""
+    try:
+        outcome = extract_one(extractor, path, raw_root, sha)
+    except MemoryError:  # outside the extractor (reading the file)
+        outcome = Outcome(sha, stage="extract", reason="MemoryError", cacheable=False)
+    # extract_one records an unexpected error as "Type: message".
+    ran_out = outcome.stage == "extract" and (outcome.reason or "").startswith("MemoryError")
+    if memory_limit > 0 and ran_out:
+        reason = (
+            f"file needs more than {_memory_text(memory_limit)} of memory to read "
+            f"({ENV_WORKER_MEMORY_MB})"
+        )
+        return Outcome(sha, stage="extract", reason=reason, cacheable=False)
+    return outcome
+
+
+def _ready(extractor: Extractor) -> None:
+    """A worker's first task: taking the extractor imports its modules."""
+
+
+def _timed_out(sha: str, seconds: float) -> Outcome:
+    reason = f"still parsing after {seconds:g} s (DISCLOSURE_FILE_TIMEOUT); its worker was stopped"
+    return Outcome(sha, stage="timeout", reason=reason, timed_out=True)
+
+
 def _stop(pool: ProcessPoolExecutor) -> None:
-    """Kill a pool's worker processes (one is stuck) and let the pool go."""
-    for process in list(getattr(pool, "_processes", {}).values()):
+    """Kill a pool's worker processes (one is stuck, or the build is failing)
+    and let the pool go; returns once they are dead."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    for process in processes:
         process.kill()
+    multiprocessing.connection.wait([p.sentinel for p in processes], timeout=10)
     pool.shutdown(wait=False, cancel_futures=True)
+
+
+class _Workers:
+    """The extraction worker processes. A ProcessPoolExecutor cannot lose a
+    worker and go on, so stopping one replaces them all."""
+
+    def __init__(self, size: int, extractor: Extractor, memory_limit: int):
+        self.size, self.extractor, self.memory_limit = size, extractor, memory_limit
+        self.executor = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        # Started from this thread, which outlives them (see orchestration.children).
+        executor = ProcessPoolExecutor(
+            max_workers=self.size,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(os.getpid(), self.memory_limit),
+        )
+        # Up and importing before any file is handed out: a file's time is a
+        # worker's time on it, not the seconds a worker takes to start.
+        try:
+            for future in [executor.submit(_ready, self.extractor) for _ in range(self.size)]:
+                future.result()
+        except BrokenProcessPool as e:
+            executor.shutdown(wait=False)
+            hint = f" ({ENV_WORKER_MEMORY_MB} too low?)" if self.memory_limit else ""
+            raise RuntimeError(f"the extraction workers could not start{hint}: {e}") from e
+        return executor
+
+    def submit(self, path: Path, raw_root: Path, sha: str) -> Future:
+        return self.executor.submit(
+            _extract_in_worker, self.extractor, str(path), str(raw_root), sha, self.memory_limit
+        )
+
+    def replace(self) -> None:
+        _stop(self.executor)
+        self.executor = self._start()
+
+
+def _extract_batch(
+    workers: _Workers,
+    batch: Sequence[tuple[str, Path]],
+    raw_root: Path,
+    file_timeout: float | None,
+    on_file: Callable[[Path, Outcome], None],
+) -> dict[str, Outcome]:
+    """Outcome by sha256 of each file of `batch`. No more files are handed
+    out than there are workers, so a file's clock starts when a worker takes
+    it; at its deadline its worker (the whole pool) is killed at once, files
+    still running elsewhere run again and files finished keep their results.
+    The files running when a worker died run again one at a time, so that
+    only the file that kills its worker fails."""
+    results: dict[str, Outcome] = {}
+    waiting = deque(batch)
+    suspects: deque[tuple[str, Path]] = deque()  # running when a worker died
+    running: dict[Future, tuple[str, Path, float]] = {}  # -> sha, path, deadline
+    alone = False  # a suspect runs by itself
+
+    def finish(sha: str, path: Path, outcome: Outcome) -> None:
+        results[sha] = outcome
+        on_file(path, outcome)
+
+    def start(sha: str, path: Path) -> None:
+        deadline = time.monotonic() + (file_timeout if file_timeout is not None else float("inf"))
+        running[workers.submit(path, raw_root, sha)] = (sha, path, deadline)
+
+    while waiting or suspects or running:
+        if suspects and not running:
+            start(*suspects.popleft())
+            alone = True
+        while not alone and not suspects and waiting and len(running) < workers.size:
+            start(*waiting.popleft())
+        timeout = None
+        if file_timeout is not None:
+            timeout = max(0.0, min(d for _, _, d in running.values()) - time.monotonic())
+        done, _ = wait(running, timeout=timeout, return_when=FIRST_COMPLETED)
+        broken = False
+        for future in done:
+            sha, path, _ = running.pop(future)
+            try:
+                finish(sha, path, future.result())
+            except BrokenProcessPool as e:
+                broken = True
+                if alone:
+                    reason = f"worker process died while parsing it: {type(e).__name__}: {e}"
+                    finish(sha, path, Outcome(sha, stage="extract", reason=reason, cacheable=False))
+                else:
+                    suspects.append((sha, path))
+        now, late = time.monotonic(), []
+        if any(deadline <= now for _, _, deadline in running.values()):
+            late = [f for f, (_, _, d) in running.items() if d <= now + DEADLINE_SLACK]
+        for future in late:
+            sha, path, _ = running.pop(future)
+            finish(sha, path, _timed_out(sha, file_timeout))
+        if broken or late:
+            # The pool goes with its workers: what still runs starts again.
+            again = deque()
+            for future, (sha, path, _) in running.items():
+                if future.done() and future.exception() is None:
+                    finish(sha, path, future.result())
+                else:
+                    again.append((sha, path))
+            (suspects if broken else waiting).extendleft(reversed(again))
+            running.clear()
+            workers.replace()
+        if not running:
+            alone = False
+    return results
 
 
 def extract_contents(
@@ -116,19 +286,22 @@ def extract_contents(
     on_batch: Callable[[list[Outcome]], None],
     on_file: Callable[[Path, Outcome], None] = lambda _path, _outcome: None,
     file_timeout: float | None = None,
+    memory_limit: int | None = None,
 ) -> list[Outcome]:
     """Extract each (sha256, path) in `todo`, `workers` processes at a time
     (0: in this process), handing each finished file to `on_file` and each
     finished batch to `on_batch` so it is stored before the next starts.
 
-    The worker processes are started once and serve every batch. A file
-    still running `file_timeout` seconds after its turn came fails ("timed
-    out", cached as such) and the pool is replaced. When a worker dies (a crash in a C
-    library, the OOM killer), the batch's unfinished files run again one at a
-    time, so that only the file that kills its worker fails. Files finished
-    meanwhile keep their results; a worker death is not cached (the file is
-    tried again next run). With workers=0 there is no timeout: nothing can
-    stop a parse in this process."""
+    The worker processes are started once and serve every batch; each may
+    take `memory_limit` bytes (None: the DISCLOSURE_WORKER_MEMORY_MB setting;
+    0: no limit). A file still running `file_timeout` seconds after a worker
+    took it fails (stage "timeout", cached as such) and the pool is replaced.
+    When a worker dies (a crash in a C library, the OOM killer), the files it
+    may have been parsing run again one at a time, so that only the file that
+    kills its worker fails; a worker death is not cached (the file is tried
+    again next run). Files finished meanwhile keep their results. If this
+    raises, the workers are killed, not waited for. With workers=0 there is
+    no timeout and no memory limit: nothing can stop a parse in this process."""
     outcomes: list[Outcome] = []
     if workers <= 0:
         for batch in _batches(todo, batch_size):
@@ -140,55 +313,19 @@ def extract_contents(
             outcomes += done
         return outcomes
 
-    context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    if memory_limit is None:
+        memory_limit = Settings.from_env().worker_memory_bytes
+    pool = _Workers(workers, extractor, memory_limit)
     try:
         for batch in _batches(todo, batch_size):
-            results: dict[str, Outcome] = {}
-            pending, one_at_a_time = list(batch), False
-            while pending:
-                group = pending[:1] if one_at_a_time else pending
-                rest = pending[len(group) :]
-                futures = [
-                    (sha, p, pool.submit(extract_one, extractor, str(p), str(raw_root), sha))
-                    for sha, p in group
-                ]
-                pending, replace_pool = [], False
-                for sha, p, future in futures:
-                    if replace_pool:  # keep what finished, run the rest again
-                        if future.done() and not future.cancelled() and not future.exception():
-                            results[sha] = future.result()
-                            on_file(p, results[sha])
-                        else:
-                            pending.append((sha, p))
-                        continue
-                    try:
-                        results[sha] = future.result(timeout=file_timeout)
-                    except TimeoutError:
-                        reason = (
-                            f"timed out: still parsing after {file_timeout:g} s "
-                            "(DISCLOSURE_FILE_TIMEOUT); the worker was stopped"
-                        )
-                        results[sha] = Outcome(sha, stage="extract", reason=reason, timed_out=True)
-                        replace_pool = True
-                    except BrokenProcessPool as e:
-                        replace_pool = True
-                        if not one_at_a_time:  # which running file did it? one at a time
-                            one_at_a_time = True
-                            pending.append((sha, p))
-                            continue
-                        reason = f"worker process died while parsing it: {type(e).__name__}: {e}"
-                        results[sha] = Outcome(sha, stage="extract", reason=reason, cacheable=False)
-                    on_file(p, results[sha])
-                if replace_pool:
-                    _stop(pool)
-                    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-                pending += rest
+            results = _extract_batch(pool, batch, raw_root, file_timeout, on_file)
             done = [results[sha] for sha, _ in batch]
             on_batch(done)
             outcomes += done
-    finally:
-        pool.shutdown(cancel_futures=True)
+    except BaseException:
+        _stop(pool.executor)
+        raise
+    pool.executor.shutdown()
     return outcomes
 
 
