@@ -27,7 +27,6 @@ _NUMBERING = re.compile(
     rf"|第[{_CN_NUM}\d]+[项部分章条]"  # 第一部分
     rf")"
 )
-_PAREN_NOTE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|<[^<>]*>|〔[^〔〕]*〕")
 _EDGE_PUNCT = re.compile(r"^[:;,.、\s\-—|]+|[:;,.、\s\-—|]+$")
 
 
@@ -53,15 +52,30 @@ def strip_numbering(key: str) -> str:
 
 def label_key(text: str) -> str:
     """The matching key of a label: no numbering, notes, markup or spaces."""
-    key = strip_numbering(squash(text))
-    # Notes in brackets say how to count, never what is counted; nested notes
-    # collapse from the inside out.
-    prev = None
-    while prev != key:
-        prev, key = key, _PAREN_NOTE.sub("", key)
+    key = drop_notes(strip_numbering(squash(text)))
     # An unclosed note (label wrapped mid-note) is cut at its bracket.
-    key = re.split(r"[(\[]", key, maxsplit=1)[0] if re.search(r"[(\[][^)\]]*$", key) else key
+    last_close = max(key.rfind(")"), key.rfind("]"))
+    if "(" in key[last_close + 1 :] or "[" in key[last_close + 1 :]:
+        key = re.split(r"[(\[]", key, maxsplit=1)[0]
     return _EDGE_PUNCT.sub("", key)
+
+
+_NOTE_PAIRS = {")": "(", "]": "[", ">": "<", "〕": "〔"}
+
+
+def drop_notes(text: str) -> str:
+    """Text without its notes in brackets, nested ones too: notes say how to count, never
+    what is counted. One pass with a stack, so a line of a thousand brackets stays cheap."""
+    out: list[str] = []
+    opened: list[tuple[str, int]] = []  # (bracket, where its note starts in out)
+    for c in text:
+        if c in _NOTE_PAIRS.values():
+            opened.append((c, len(out)))
+        elif c in _NOTE_PAIRS and opened and opened[-1][0] == _NOTE_PAIRS[c]:
+            del out[opened.pop()[1] :]
+            continue
+        out.append(c)
+    return "".join(out)
 
 
 @dataclass(frozen=True)

@@ -55,9 +55,49 @@ def has_glosses(text: str) -> bool:
     return len(_GLOSS.findall(text)) >= 3
 
 
+# No report prints a paragraph this long; a whole saved page on one line can be (crawler
+# dumps). Longer rows are cut at sentence ends so no parser sees a line without bound.
+MAX_ROW_CHARS = 100_000
+# A long report's text is a few hundred thousand characters; past this the rest is dropped.
+MAX_DOCUMENT_CHARS = 600_000
+
+
+def bound_rows(doc: Document) -> Document:
+    """Rows longer than MAX_ROW_CHARS split at sentence ends (a table cell: cut), noted."""
+    if not any(len(c) > MAX_ROW_CHARS for r in doc.rows for c in r.cells):
+        return doc
+    rows, long = [], 0
+    for r in doc.rows:
+        if not any(len(c) > MAX_ROW_CHARS for c in r.cells):
+            rows.append(r)
+            continue
+        long += 1
+        if r.tabular or len(r.cells) > 1:
+            rows.append(replace(r, cells=tuple(c[:MAX_ROW_CHARS] for c in r.cells)))
+            continue
+        text = r.cells[0]
+        while text:
+            cut = (
+                len(text) if len(text) <= MAX_ROW_CHARS else text.rfind("。", 0, MAX_ROW_CHARS) + 1
+            )
+            cut = cut or MAX_ROW_CHARS
+            rows.append(replace(r, cells=(text[:cut],)))
+            text = text[cut:]
+    notes = [f"{long} lines longer than {MAX_ROW_CHARS:,} characters; split at sentence ends"]
+    total = 0
+    for k, r in enumerate(rows):
+        total += sum(len(c) for c in r.cells)
+        if total > MAX_DOCUMENT_CHARS:
+            notes.append(f"text cut after {MAX_DOCUMENT_CHARS:,} characters (row {k + 1})")
+            rows = rows[:k]
+            break
+    return replace(doc, rows=rows, notes=[*doc.notes, *notes])
+
+
 def normalize_document(doc: Document) -> Document:
     """The document with traditional script converted and pinyin glosses removed;
     each changed row keeps its printed cells in `Row.original`."""
+    doc = bound_rows(doc)
     joined = "\n".join(c for r in doc.rows for c in r.cells)
     traditional = is_traditional(joined)
     glosses = has_glosses(joined)

@@ -27,7 +27,6 @@ from ..model import Document, Row
 
 _PIPE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _ONLY_PIPES = re.compile(r"^\|+$")
-_TERMINATED = re.compile(r"^[^|]*[^|\s][^|]*\|[|\s]*$")  # one cell, then its closing pipe(s)
 _CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"
 # A line break between two CJK characters is no word gap: join without a space.
 _CJK_BREAK = re.compile(rf"(?<=[{_CJK}])[^\S\n]*\n\s*(?=[{_CJK}])")
@@ -38,6 +37,12 @@ _MAX_WRAPS = 3  # continuation lines one cell may take; more is prose after a st
 def unwrap(text: str) -> str:
     """Text broken over lines inside one cell, joined: CJK|CJK without a space, else one space."""
     return _SPACE.sub(" ", _CJK_BREAK.sub("", text)).strip()
+
+
+def _terminated_cell(s: str) -> bool:
+    """One cell, then its closing pipe(s): `自然人 |`."""
+    at = s.find("|")
+    return at > 0 and bool(s[:at].strip()) and not s[at:].strip("| \t")
 
 
 def _pipe_cells(s: str) -> tuple[list[str], bool]:
@@ -55,7 +60,7 @@ def rows_from_text(text: str) -> list[Row]:
     lines = text.splitlines()
     # One-cell-per-line with closing pipes: a lone '|' is an empty cell there.
     terminated = (
-        sum(1 for line in lines if _TERMINATED.match(line.strip()) and line.count("|") == 1) >= 3
+        sum(1 for line in lines if _terminated_cell(line.strip()) and line.count("|") == 1) >= 3
     )
     uses_pipes = sum("|" in line for line in lines) >= 3
     rows: list[Row] = []
