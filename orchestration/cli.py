@@ -275,6 +275,7 @@ def _report(settings: Settings, extraction: dict, strict: bool) -> None:
         ("extraction issues", n["issues"]),
         ("files that failed", n["failed_files"]),
         ("duplicate reports (left out)", n["duplicates"]),
+        ("conflicting reports (left out)", n["conflicts"]),
         ("consistency findings", n["findings"]),
         *((f"  {rule}", count) for rule, count in findings),
     ]
@@ -317,9 +318,9 @@ def _print_ingest_errors(errors: list[tuple[str, str, str]], n: dict[str, int], 
     """The files not in the marts, failures first, and a one-line verdict."""
     if not errors:
         return
-    from orchestration.summary import DEDUPLICATE
+    from orchestration.summary import CONFLICT, DEDUPLICATE
 
-    errors = sorted(errors, key=lambda e: (e[1] == DEDUPLICATE, e[0]))
+    errors = sorted(errors, key=lambda e: (e[1] in (DEDUPLICATE, CONFLICT), e[0]))
     more = len(errors) - limit
     table = Table(
         title="Files not loaded" + (f" (first {limit})" if more > 0 else ""),
@@ -337,7 +338,12 @@ def _print_ingest_errors(errors: list[tuple[str, str, str]], n: dict[str, int], 
     failed, duplicates = n["failed_files"], n["duplicates"]
     _console().print(
         f"{failed} file{'s' * (failed != 1)} failed, "
-        f"{duplicates} duplicate report{'s' * (duplicates != 1)} left out",
+        f"{duplicates} duplicate report{'s' * (duplicates != 1)} left out"
+        + (
+            f", {n['conflicts']} conflicting (consistency_finding rule duplicate_conflict)"
+            if n["conflicts"]
+            else ""
+        ),
         highlight=False,
     )
 

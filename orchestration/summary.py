@@ -7,6 +7,7 @@ import duckdb
 import polars as pl
 
 DEDUPLICATE = "deduplicate"  # ingest_error.stage of a report dropped as a duplicate
+CONFLICT = "conflict"  # … of one left out although its numbers differ from the kept one's
 
 COUNTS_SQL = {
     "files": "select count(*) from landing.files",
@@ -15,8 +16,11 @@ COUNTS_SQL = {
     "cells": "select count(*) from marts.fct_indicator_value where value_source = 'table'",
     "uncatalogued_cells": "select count(*) from marts.fct_uncatalogued_value",
     "issues": "select count(*) from marts.extraction_issue",
-    "failed_files": f"select count(*) from marts.ingest_error where stage <> '{DEDUPLICATE}'",
+    "failed_files": (
+        f"select count(*) from marts.ingest_error where stage not in ('{DEDUPLICATE}', '{CONFLICT}')"
+    ),
     "duplicates": f"select count(*) from marts.ingest_error where stage = '{DEDUPLICATE}'",
+    "conflicts": f"select count(*) from marts.ingest_error where stage = '{CONFLICT}'",
     "findings": "select count(*) from marts.consistency_finding",
 }
 

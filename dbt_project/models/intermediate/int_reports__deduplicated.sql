@@ -35,7 +35,8 @@ table_values as (
 
     select
         report_id,
-        count(value) as table_values
+        -- catalogued values only: a page of numbers matching no row is no better copy
+        count(value) filter (where indicator_code is not null) as table_values
 
     from {{ ref('stg_landing__cells') }}
     group by report_id

@@ -153,6 +153,8 @@ def _body(data: bytes):
 
     try:
         return docx.Document(BytesIO(data)).element.body
+    except MemoryError:
+        raise  # the worker's memory limit, not a refusal: never read again raw
     except Exception as e:  # noqa: BLE001 - any refusal: read the raw part below
         refusal = e
     try:
@@ -167,7 +169,30 @@ def _body(data: bytes):
     return body
 
 
+# A report's document.xml is a few MB; a part inflating past this is a ZIP bomb. The
+# sizes are the archive's own (zipfile never inflates a member past its stated size).
+MAX_PART_BYTES = 200 << 20
+MAX_TOTAL_BYTES = 400 << 20
+
+
+def _check_sizes(data: bytes) -> None:
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as z:
+            sizes = [(i.filename, i.file_size) for i in z.infolist()]
+    except zipfile.BadZipFile as e:
+        raise IngestError("read", f"cannot read the Word document: {e}") from e
+    name, biggest = max(sizes, key=lambda s: s[1], default=("", 0))
+    total = sum(size for _, size in sizes)
+    if biggest > MAX_PART_BYTES or total > MAX_TOTAL_BYTES:
+        raise IngestError(
+            "read",
+            f"the Word document inflates to {total >> 20:,} MB ({name}: {biggest >> 20:,} MB; "
+            f"limit {MAX_PART_BYTES >> 20} MB a part): not read",
+        )
+
+
 def read_docx(data: bytes, source_path: str) -> Document:
+    _check_sizes(data)
     walker = _Walker()
     walker.walk(_body(data))
     return Document(source_path, "docx", walker.rows)
