@@ -35,6 +35,7 @@ from orchestration.cli import main
 from orchestration.extract import extract_bytes
 from orchestration.ingest import files
 from orchestration.settings import PROJECT_ROOT
+from tests.test_state_standins import Listed
 
 SEEDS = sorted((PROJECT_ROOT / "raw").glob("*.txt"))
 A, B = SEEDS[1].read_bytes(), SEEDS[2].read_bytes()  # two different reports
@@ -51,28 +52,6 @@ BAD = {  # name -> words of its reason (stage discover)
 
 def denied(path) -> PermissionError:
     return PermissionError(errno.EACCES, "Permission denied", str(path))
-
-
-class Listed:
-    """A folder's entries as os.scandir gives them, read before a file went."""
-
-    def __init__(self, entries):
-        self.entries = iter(list(entries))
-
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        return next(self.entries)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def close(self):
-        pass
 
 
 def make_raw(raw: Path) -> None:

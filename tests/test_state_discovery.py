@@ -16,6 +16,7 @@ import pytest
 from orchestration.ingest.cache import ExtractionCache
 from orchestration.ingest.extraction import assemble
 from orchestration.ingest.files import discover, files_frame, listing
+from tests.test_state_standins import Listed
 
 AS_ROOT = os.geteuid() == 0
 
@@ -63,27 +64,6 @@ def unreadable(monkeypatch):
 @pytest.fixture
 def vanishing(monkeypatch):
     """Delete a file right after its folder was listed."""
-
-    class Listed:
-        """A folder's entries, read before the file went (like os.scandir's iterator)."""
-
-        def __init__(self, entries):
-            self.entries = iter(list(entries))
-
-        def __iter__(self):
-            return self
-
-        def __next__(self):
-            return next(self.entries)
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def close(self):
-            pass
 
     def make(path: Path) -> Path:
         real_scandir = os.scandir

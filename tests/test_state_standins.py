@@ -25,3 +25,25 @@ def one_cell_report(path: Path, raw_root: Path) -> Extraction:
         cells=[Cell("proactive", "主动公开", None, "p_total", "total", 1.0, "条", "1", "line 1")],
         line_count=1,
     )
+
+
+class Listed:
+    """A folder's entries as os.scandir gives them, read before a file went."""
+
+    def __init__(self, entries):
+        self.entries = iter(list(entries))
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self.entries)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def close(self):
+        pass

@@ -97,20 +97,9 @@ def _lex(text: str, raw: str, row: Row, ri: int, col: int | None, whole_cell: bo
         return [Tok("blank", "", raw, ri, col, row.locator, row.page, row.line, in_cell=True)]
     if whole_cell and NOT_PLAIN.fullmatch(squashed):
         # 1E3, NaN, #DIV/0!: a cell, so the row keeps its columns, but no value to trust
-        return [
-            Tok(
-                "blank",
-                "",
-                raw,
-                ri,
-                col,
-                row.locator,
-                row.page,
-                row.line,
-                in_cell=True,
-                unreadable=True,
-            )
-        ]
+        blank = Tok("blank", "", raw, ri, col, row.locator, row.page, row.line, in_cell=True)
+        blank.unreadable = True
+        return [blank]
     out: list[Tok] = []
     pos = 0
     pending_numbering = ""
