@@ -22,8 +22,12 @@ from collections import Counter
 from pathlib import Path
 
 IDENTITY_FIELDS = {  # gold_reports.csv column -> Identity attribute (score_gold.py's fields + organization)
-    "year": "report_year", "organization": "organization", "region": "region_name",
-    "region_level": "region_level", "region_code": "region_code", "parent_region": "parent_region_name",
+    "year": "report_year",
+    "organization": "organization",
+    "region": "region_name",
+    "region_level": "region_level",
+    "region_code": "region_code",
+    "parent_region": "parent_region_name",
 }
 
 
@@ -34,7 +38,8 @@ def load_gold(corpus: Path) -> tuple[list[dict], dict[str, dict[tuple[str, str],
     with open(corpus / "gold_values.csv", encoding="utf-8") as f:
         for g in csv.DictReader(f):
             values.setdefault(g["report"], {})[(g["code"], g["applicant_type"])] = (
-                None if g["value"] == "" else float(g["value"]))
+                None if g["value"] == "" else float(g["value"])
+            )
     return reports, values
 
 
@@ -52,15 +57,35 @@ def compare(x, gold: dict[tuple[str, str], float | None]) -> tuple[int, list[dic
         if want is None:
             ok = len(vals) <= 1 and all(v is None for v in vals)
         else:
-            ok = len(vals) == 1 and vals[0] is not None and math.isclose(vals[0], want, rel_tol=1e-9, abs_tol=1e-9)
+            ok = (
+                len(vals) == 1
+                and vals[0] is not None
+                and math.isclose(vals[0], want, rel_tol=1e-9, abs_tol=1e-9)
+            )
         if ok:
             right += 1
         else:
-            wrong.append({"code": key[0], "applicant_type": key[1], "expected": "" if want is None else want,
-                          "got": [(c.value, c.value_text, c.row_label, c.source_locator) for c in got.get(key, [])]
-                          or "missing"})
-    extra = [{"code": k[0], "applicant_type": k[1], "got": [(c.value, c.row_label, c.source_locator) for c in cs]}
-             for k, cs in got.items() if k not in gold]
+            wrong.append(
+                {
+                    "code": key[0],
+                    "applicant_type": key[1],
+                    "expected": "" if want is None else want,
+                    "got": [
+                        (c.value, c.value_text, c.row_label, c.source_locator)
+                        for c in got.get(key, [])
+                    ]
+                    or "missing",
+                }
+            )
+    extra = [
+        {
+            "code": k[0],
+            "applicant_type": k[1],
+            "got": [(c.value, c.row_label, c.source_locator) for c in cs],
+        }
+        for k, cs in got.items()
+        if k not in gold
+    ]
     return right, wrong, extra
 
 
@@ -85,29 +110,54 @@ def parse_loop(corpus: Path) -> dict:
         seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
         want = gold.get(r["report"], {})
         ok, wrong, more = compare(x, want) if x is not None else (0, [], [])
-        files.append({"report": r["report"], "format": r["format"], "pages": int(r["pages"]), "seconds": seconds,
-                      "cpu": cpu, "cells": len(want), "right": ok, "hazards": r["hazards"]})
+        files.append(
+            {
+                "report": r["report"],
+                "format": r["format"],
+                "pages": int(r["pages"]),
+                "seconds": seconds,
+                "cpu": cpu,
+                "cells": len(want),
+                "right": ok,
+                "hazards": r["hazards"],
+            }
+        )
         if wrong:  # what the extractor said about a report it got wrong
             files[-1]["issues"] = [(i.reason, i.source_locator) for i in x.issues]
         total += len(want)
         if x is None:
             continue
         right += ok
-        where = {"report": r["report"], "format": r["format"], "template": r["template"], "hazards": r["hazards"]}
+        where = {
+            "report": r["report"],
+            "format": r["format"],
+            "template": r["template"],
+            "hazards": r["hazards"],
+        }
         mismatches += [dict(where, **w) for w in wrong]
         extra += [dict(where, **e) for e in more]
         issues.update(i.reason for i in x.issues)
         fields = [("template", r["template"], x.template)] + [
-            (k, r[k], str(getattr(x.identity, attr) or "")) for k, attr in IDENTITY_FIELDS.items()]
+            (k, r[k], str(getattr(x.identity, attr) or "")) for k, attr in IDENTITY_FIELDS.items()
+        ]
         for name, want_v, got_v in fields:
             id_total += 1
             if want_v == got_v:
                 id_right += 1
             else:
                 identity.append(dict(where, field=name, expected=want_v, got=got_v))
-    return {"files": files, "cells_right": right, "cells_total": total, "mismatches": mismatches,
-            "unexpected_cells": extra, "identity_right": id_right, "identity_total": id_total,
-            "identity_mismatches": identity, "errors": errors, "issues": issues.most_common(20)}
+    return {
+        "files": files,
+        "cells_right": right,
+        "cells_total": total,
+        "mismatches": mismatches,
+        "unexpected_cells": extra,
+        "identity_right": id_right,
+        "identity_total": id_total,
+        "identity_mismatches": identity,
+        "errors": errors,
+        "issues": issues.most_common(20),
+    }
 
 
 def baseline_loop(corpus: Path) -> dict:
@@ -130,8 +180,15 @@ def baseline_loop(corpus: Path) -> dict:
     for r in pdfs:
         t0, c0 = time.perf_counter(), time.process_time()
         pages = run(raw / r["source_path"])
-        files.append({"report": r["report"], "format": "pdf", "pages": pages, "seconds": time.perf_counter() - t0,
-                      "cpu": time.process_time() - c0})
+        files.append(
+            {
+                "report": r["report"],
+                "format": "pdf",
+                "pages": pages,
+                "seconds": time.perf_counter() - t0,
+                "cpu": time.process_time() - c0,
+            }
+        )
     return {"files": files}
 
 

@@ -87,10 +87,13 @@ def export_marts(warehouse: Path, out_dir: Path, fmt: str = "parquet") -> list[E
     out_dir.mkdir(parents=True, exist_ok=True)
     done = []
     with connect(warehouse) as con:
-        tables = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables"
-            " where table_schema = 'marts' and table_catalog = current_database() order by 1"
-        ).fetchall()]
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables"
+                " where table_schema = 'marts' and table_catalog = current_database() order by 1"
+            ).fetchall()
+        ]
         for table in tables:
             if Path(table).name != table or table in (".", ".."):  # a name, never a path
                 raise ValueError(f"mart {table!r} cannot be a file name")

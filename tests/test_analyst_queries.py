@@ -28,10 +28,22 @@ def test_the_readme_has_five_questions():
 def test_series_per_region_across_templates(run):
     rows, cols = run(analyst_queries()[0])
     got = {(r[cols.index("region_name")], r[cols.index("report_year")]): r for r in rows}
-    assert set(got) == {("贺兰县", 2018), ("隆德县", 2020), ("固原市", 2018), ("金贵镇", 2018), ("贺兰山西路街道", 2018)}
+    assert set(got) == {
+        ("贺兰县", 2018),
+        ("隆德县", 2020),
+        ("固原市", 2018),
+        ("金贵镇", 2018),
+        ("贺兰山西路街道", 2018),
+    }
     helan = got[("贺兰县", 2018)]
     pick = lambda r, *names: tuple(r[cols.index(n)] for n in names)  # noqa: E731
-    fields = ("requests_received", "requests_disclosed", "requests_refused", "reconsiderations", "lawsuits")
+    fields = (
+        "requests_received",
+        "requests_disclosed",
+        "requests_refused",
+        "reconsiderations",
+        "lawsuits",
+    )
     assert pick(helan, "template", *fields) == ("gov2008", 19, 13, 1, 0, 2)
     assert pick(got[("隆德县", 2020)], "template", *fields) == ("gov2019", 0, 0, 0, 0, 0)
     # 固原市 left 行政复议数量 blank; its prose says none were received, which fills the gap.
@@ -40,14 +52,21 @@ def test_series_per_region_across_templates(run):
 
 def test_self_contradictions(run):
     rows, cols = run(analyst_queries()[1])
-    found = [(r[cols.index("organization")], r[cols.index("rule")], r[cols.index("indicator_code")]) for r in rows]
+    found = [
+        (r[cols.index("organization")], r[cols.index("rule")], r[cols.index("indicator_code")])
+        for r in rows
+    ]
     assert ("隆德县人民政府", "narrative_vs_table", "a_new") in found
 
 
 def test_refusal_share(run):
     rows, cols = run(analyst_queries()[2])
     top = rows[0]
-    assert (top[cols.index("region_name")], top[cols.index("refused")], top[cols.index("handled")]) == ("贺兰县", 1, 19)
+    assert (
+        top[cols.index("region_name")],
+        top[cols.index("refused")],
+        top[cols.index("handled")],
+    ) == ("贺兰县", 1, 19)
     assert top[cols.index("comparability")] == "medium"
 
 

@@ -20,8 +20,20 @@ def test_docs_generate_and_every_column_is_described(built_warehouse, tmp_path):
     env = {**os.environ, ENV_BUILD_DB: str(db)}
     dbt = Path(sys.executable).parent / "dbt"
     run = subprocess.run(
-        [str(dbt), "docs", "generate", "--target-path", str(target), "--profiles-dir", str(DBT_PROJECT_DIR)],
-        cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=600,
+        [
+            str(dbt),
+            "docs",
+            "generate",
+            "--target-path",
+            str(target),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+        ],
+        cwd=DBT_PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert run.returncode == 0, run.stdout[-3000:]
     assert (target / "index.html").exists()
@@ -38,5 +50,9 @@ def test_docs_generate_and_every_column_is_described(built_warehouse, tmp_path):
         actual = catalog["nodes"].get(uid)
         if actual is None:  # sources: their columns are described in the staging models
             continue
-        undocumented += [f"{uid}.{c}" for c in actual["columns"] if c.lower() not in {d.lower() for d in described}]
+        undocumented += [
+            f"{uid}.{c}"
+            for c in actual["columns"]
+            if c.lower() not in {d.lower() for d in described}
+        ]
     assert undocumented == [], "\n".join(undocumented)

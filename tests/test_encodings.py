@@ -22,8 +22,16 @@ BASELINE = _cells(extract_bytes(TEXT.encode("utf-8"), SEED.name))
 
 @pytest.mark.parametrize(
     "encoding, bom",
-    [("utf-16-le", True), ("utf-16-be", True), ("utf-16-le", False), ("utf-16-be", False),
-     ("utf-32-le", True), ("utf-32-be", False), ("gb18030", False), ("utf-8", True)],
+    [
+        ("utf-16-le", True),
+        ("utf-16-be", True),
+        ("utf-16-le", False),
+        ("utf-16-be", False),
+        ("utf-32-le", True),
+        ("utf-32-be", False),
+        ("gb18030", False),
+        ("utf-8", True),
+    ],
 )
 def test_wide_and_gb_encodings_read_like_utf8(encoding, bom, tmp_path):
     data = ("\ufeff" if bom else "").encode(encoding) + TEXT.encode(encoding)
@@ -72,6 +80,9 @@ def test_gbk_page_read_as_gbk_whatever_it_declares(declared):
 
 
 def test_big5_page_that_says_so_is_read_as_big5():
-    text, notes = decode("政府資訊公開工作年度報告，本機關共收到申請12件。".encode("big5") * 20,
-                         "tw.html", declared="big5")
+    text, notes = decode(
+        "政府資訊公開工作年度報告，本機關共收到申請12件。".encode("big5") * 20,
+        "tw.html",
+        declared="big5",
+    )
     assert text.startswith("政府資訊公開工作年度報告") and not notes

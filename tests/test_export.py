@@ -8,20 +8,33 @@ from orchestration.cli import main
 
 def test_export_every_mart_as_parquet_and_csv(built_warehouse, tmp_path):
     con = duckdb.connect(str(built_warehouse), read_only=True)
-    marts = {t: con.execute(f"select count(*) from marts.{t}").fetchone()[0] for (t,) in con.execute(
-        "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()}
+    marts = {
+        t: con.execute(f"select count(*) from marts.{t}").fetchone()[0]
+        for (t,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts'"
+        ).fetchall()
+    }
     con.close()
     assert {"dim_report", "dim_region", "fct_indicator_value", "region_year_summary"} <= set(marts)
     for fmt in ("parquet", "csv"):
         out = tmp_path / fmt
-        result = CliRunner().invoke(main, ["export", str(out), "--format", fmt, "--warehouse", str(built_warehouse)])
+        result = CliRunner().invoke(
+            main, ["export", str(out), "--format", fmt, "--warehouse", str(built_warehouse)]
+        )
         assert result.exit_code == 0, result.output
         assert sorted(p.name for p in out.iterdir()) == sorted(f"{t}.{fmt}" for t in marts)
         reader = "read_parquet" if fmt == "parquet" else "read_csv_auto"
         for table, rows in marts.items():
-            assert duckdb.connect().execute(f"select count(*) from {reader}('{out / f'{table}.{fmt}'}')").fetchone()[0] == rows
+            assert (
+                duckdb.connect()
+                .execute(f"select count(*) from {reader}('{out / f'{table}.{fmt}'}')")
+                .fetchone()[0]
+                == rows
+            )
 
 
 def test_export_without_a_warehouse_says_so(tmp_path):
-    result = CliRunner().invoke(main, ["export", str(tmp_path / "out"), "--warehouse", str(tmp_path / "none.duckdb")])
+    result = CliRunner().invoke(
+        main, ["export", str(tmp_path / "out"), "--warehouse", str(tmp_path / "none.duckdb")]
+    )
     assert result.exit_code == 1 and "no warehouse" in result.output

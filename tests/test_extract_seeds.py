@@ -19,12 +19,16 @@ GOLD = Path(__file__).parent / "gold"
 def _gold_values():
     out = {}
     for g in csv.DictReader(open(GOLD / "seed_values.csv", encoding="utf-8")):
-        out.setdefault(g["report"], {})[(g["code"], g["applicant_type"])] = None if g["value"] == "" else float(g["value"])
+        out.setdefault(g["report"], {})[(g["code"], g["applicant_type"])] = (
+            None if g["value"] == "" else float(g["value"])
+        )
     return out
 
 
 GOLD_VALUES = _gold_values()
-GOLD_REPORTS = {g["report"]: g for g in csv.DictReader(open(GOLD / "seed_reports.csv", encoding="utf-8"))}
+GOLD_REPORTS = {
+    g["report"]: g for g in csv.DictReader(open(GOLD / "seed_reports.csv", encoding="utf-8"))
+}
 
 
 @pytest.fixture(scope="module", params=sorted(GOLD_VALUES))
@@ -37,9 +41,15 @@ def test_every_gold_cell(extraction):
     got = {}
     for c in x.cells:
         if c.indicator_code:
-            assert (c.indicator_code, c.applicant_type) not in got, f"two cells for {c.indicator_code}"
+            assert (c.indicator_code, c.applicant_type) not in got, (
+                f"two cells for {c.indicator_code}"
+            )
             got[(c.indicator_code, c.applicant_type)] = c.value
-    wrong = {k: (want, got.get(k, "missing")) for k, want in GOLD_VALUES[stem].items() if got.get(k) != want}
+    wrong = {
+        k: (want, got.get(k, "missing"))
+        for k, want in GOLD_VALUES[stem].items()
+        if got.get(k) != want
+    }
     assert not wrong
     assert not x.issues
 
@@ -49,14 +59,21 @@ def test_identity(extraction):
     g = GOLD_REPORTS[stem]
     i = x.identity
     assert (x.template, i.report_year, i.organization, i.region_name, i.region_level) == (
-        g["template"], int(g["year"]), g["organization"], g["region"], g["region_level"])
+        g["template"],
+        int(g["year"]),
+        g["organization"],
+        g["region"],
+        g["region_level"],
+    )
     assert (i.region_code or "", i.parent_region_name) == (g["region_code"], g["parent_region"])
 
 
 def test_provenance_points_at_the_source_line():
     x = extract_file(RAW / "000_0fd2e533e51a0851.txt", RAW)
     cell = next(c for c in x.cells if c.indicator_code == "p_total")
-    line = (RAW / "000_0fd2e533e51a0851.txt").read_text(encoding="utf-8").splitlines()[cell.line - 1]
+    line = (
+        (RAW / "000_0fd2e533e51a0851.txt").read_text(encoding="utf-8").splitlines()[cell.line - 1]
+    )
     assert "17330" in line and cell.source_locator == f"line {cell.line}"
     assert cell.unit == "条" and cell.value_text == "17330"
 
@@ -68,5 +85,11 @@ def test_blank_cells_stay_null_and_signed_values_keep_sign():
     y = extract_file(RAW / "001_5ef633064578115e.txt", RAW)
     by_code = {c.indicator_code: c for c in y.cells if c.applicant_type == "total"}
     assert by_code["p_licensing_items_change"].value == -302
-    assert by_code["p_fee_items_change"].value == 1 and by_code["p_fee_items_change"].value_text == "+1"
-    assert by_code["p_procurement_amount"].value == 21207.84 and by_code["p_procurement_amount"].unit == "万元"
+    assert (
+        by_code["p_fee_items_change"].value == 1
+        and by_code["p_fee_items_change"].value_text == "+1"
+    )
+    assert (
+        by_code["p_procurement_amount"].value == 21207.84
+        and by_code["p_procurement_amount"].unit == "万元"
+    )

@@ -199,7 +199,9 @@ def matrix(cells: Cells, template, flows=None, overrides=None) -> Cells:
     return cells
 
 
-def report(path, template, year, org, cells, narrative=(), region=("甲县", "649901"), kind="government"):
+def report(
+    path, template, year, org, cells, narrative=(), region=("甲县", "649901"), kind="government"
+):
     return Extraction(
         source_path=path,
         source_sha256=hashlib.sha256(path.encode()).hexdigest(),
@@ -250,116 +252,319 @@ R_SUM, R_MATRIX, R_CARRY, R_NOORG, R_FORCE, R_FORCE2, R_ITEMS, R_PROSE = (
 
 REPORTS = [
     # sum_of (gov2008): 10 = 5 + 0 + 4 + 0 breaks; a blank or unprinted part: not evaluated.
-    report("sum/broken.txt", "gov2008", 2018, "甲一局", received(Cells(), 10, [5, 0, 4, 0])
-           .add("org_staff", 3, section="capacity").add("org_staff_fulltime", 2, section="capacity")
-           .add("org_staff_parttime", 1, section="capacity"), region=R_SUM),
-    report("sum/holds.txt", "gov2008", 2018, "甲二局", received(Cells(), 9, [5, 0, 4, 0]), region=R_SUM),
-    report("sum/blank_part.txt", "gov2008", 2018, "甲三局", received(Cells(), 10, [5, None, 4, 0]), region=R_SUM),
-    report("sum/missing_part.txt", "gov2008", 2018, "甲四局", received(Cells(), 10, [5, DROP, 4, 0]), region=R_SUM),
+    report(
+        "sum/broken.txt",
+        "gov2008",
+        2018,
+        "甲一局",
+        received(Cells(), 10, [5, 0, 4, 0])
+        .add("org_staff", 3, section="capacity")
+        .add("org_staff_fulltime", 2, section="capacity")
+        .add("org_staff_parttime", 1, section="capacity"),
+        region=R_SUM,
+    ),
+    report(
+        "sum/holds.txt", "gov2008", 2018, "甲二局", received(Cells(), 9, [5, 0, 4, 0]), region=R_SUM
+    ),
+    report(
+        "sum/blank_part.txt",
+        "gov2008",
+        2018,
+        "甲三局",
+        received(Cells(), 10, [5, None, 4, 0]),
+        region=R_SUM,
+    ),
+    report(
+        "sum/missing_part.txt",
+        "gov2008",
+        2018,
+        "甲四局",
+        received(Cells(), 10, [5, DROP, 4, 0]),
+        region=R_SUM,
+    ),
     # sum_of in gov2019: review_total counts 尚未审结 too; a report without a matrix
     # gets no matrix rule.
-    report("sum/review2019.txt", "gov2019", 2019, "甲五局",
-           Cells().add("review_total", 2, section="review").add("review_upheld", 1, section="review")
-           .add("review_corrected", 0, section="review").add("review_other", 0, section="review")
-           .add("review_pending", 0, section="review")
-           .add("lit_direct_total", 1, section="litigation").add("lit_direct_upheld", 0, section="litigation")
-           .add("lit_direct_corrected", 0, section="litigation").add("lit_direct_other", 0, section="litigation")
-           .add("lit_direct_pending", 1, section="litigation"), region=R_SUM),
+    report(
+        "sum/review2019.txt",
+        "gov2019",
+        2019,
+        "甲五局",
+        Cells()
+        .add("review_total", 2, section="review")
+        .add("review_upheld", 1, section="review")
+        .add("review_corrected", 0, section="review")
+        .add("review_other", 0, section="review")
+        .add("review_pending", 0, section="review")
+        .add("lit_direct_total", 1, section="litigation")
+        .add("lit_direct_upheld", 0, section="litigation")
+        .add("lit_direct_corrected", 0, section="litigation")
+        .add("lit_direct_other", 0, section="litigation")
+        .add("lit_direct_pending", 1, section="litigation"),
+        region=R_SUM,
+    ),
     # section 三
-    report("matrix/consistent2019.txt", "gov2019", 2019, "乙一局",
-           matrix(Cells(), "gov2019", {"natural_person": (5, 1, 3, 1, 2), "other_org": (2, 0, 2, 0, 0)}),
-           region=R_MATRIX),
-    report("matrix/consistent2021.txt", "gov2021", 2021, "乙二局",
-           matrix(Cells(), "gov2021", {"natural_person": (5, 1, 3, 1, 2), "commercial_enterprise": (4, 0, 1, 3, 0)}),
-           region=R_MATRIX),
+    report(
+        "matrix/consistent2019.txt",
+        "gov2019",
+        2019,
+        "乙一局",
+        matrix(
+            Cells(), "gov2019", {"natural_person": (5, 1, 3, 1, 2), "other_org": (2, 0, 2, 0, 0)}
+        ),
+        region=R_MATRIX,
+    ),
+    report(
+        "matrix/consistent2021.txt",
+        "gov2021",
+        2021,
+        "乙二局",
+        matrix(
+            Cells(),
+            "gov2021",
+            {"natural_person": (5, 1, 3, 1, 2), "commercial_enterprise": (4, 0, 1, 3, 0)},
+        ),
+        region=R_MATRIX,
+    ),
     # gov2021 printing the （六） row with its subtotal above its three sub-rows: counted once.
-    report("matrix/both_other_rows.txt", "gov2021", 2021, "乙三局",
-           matrix(Cells(), "gov2021", {"natural_person": (5, 1, 3, 1, 2)},
-                  {("a_other", a): (1 if a in ("natural_person", "total") else 0) for a in [*APPLICANTS, "total"]}),
-           region=R_MATRIX),
-    report("matrix/balance_broken.txt", "gov2019", 2019, "乙四局",
-           matrix(Cells(), "gov2019", {"natural_person": (5, 1, 3, 1, 2)},
-                  {("a_carried_out", "natural_person"): 3, ("a_carried_out", "total"): 3}),
-           region=R_MATRIX),
-    report("matrix/outcomes_broken.txt", "gov2019", 2019, "乙五局",
-           matrix(Cells(), "gov2019", {"natural_person": (5, 1, 3, 1, 2)},
-                  {("a_granted", "natural_person"): 4, ("a_granted", "total"): 4}),
-           region=R_MATRIX),
+    report(
+        "matrix/both_other_rows.txt",
+        "gov2021",
+        2021,
+        "乙三局",
+        matrix(
+            Cells(),
+            "gov2021",
+            {"natural_person": (5, 1, 3, 1, 2)},
+            {
+                ("a_other", a): (1 if a in ("natural_person", "total") else 0)
+                for a in [*APPLICANTS, "total"]
+            },
+        ),
+        region=R_MATRIX,
+    ),
+    report(
+        "matrix/balance_broken.txt",
+        "gov2019",
+        2019,
+        "乙四局",
+        matrix(
+            Cells(),
+            "gov2019",
+            {"natural_person": (5, 1, 3, 1, 2)},
+            {("a_carried_out", "natural_person"): 3, ("a_carried_out", "total"): 3},
+        ),
+        region=R_MATRIX,
+    ),
+    report(
+        "matrix/outcomes_broken.txt",
+        "gov2019",
+        2019,
+        "乙五局",
+        matrix(
+            Cells(),
+            "gov2019",
+            {"natural_person": (5, 1, 3, 1, 2)},
+            {("a_granted", "natural_person"): 4, ("a_granted", "total"): 4},
+        ),
+        region=R_MATRIX,
+    ),
     # total column of a_new off by one; a_carried_in's total is blank, so the
     # balance of the total column (and that row's total) is not evaluated.
-    report("matrix/row_total_broken.txt", "gov2019", 2019, "乙六局",
-           matrix(Cells(), "gov2019", {"natural_person": (5, 1, 3, 1, 2)},
-                  {("a_new", "total"): 6, ("a_carried_in", "total"): None}),
-           region=R_MATRIX),
+    report(
+        "matrix/row_total_broken.txt",
+        "gov2019",
+        2019,
+        "乙六局",
+        matrix(
+            Cells(),
+            "gov2019",
+            {"natural_person": (5, 1, 3, 1, 2)},
+            {("a_new", "total"): 6, ("a_carried_in", "total"): None},
+        ),
+        region=R_MATRIX,
+    ),
     # a blank a_granted would break outcomes and the row total if blank were zero.
-    report("matrix/blank_cell.txt", "gov2019", 2019, "乙七局",
-           matrix(Cells(), "gov2019", {"natural_person": (5, 1, 3, 1, 2)},
-                  {("a_granted", "natural_person"): None}),
-           region=R_MATRIX),
+    report(
+        "matrix/blank_cell.txt",
+        "gov2019",
+        2019,
+        "乙七局",
+        matrix(
+            Cells(),
+            "gov2019",
+            {"natural_person": (5, 1, 3, 1, 2)},
+            {("a_granted", "natural_person"): None},
+        ),
+        region=R_MATRIX,
+    ),
     # carry_over: 丙县 2020 carried out 2 + 1; 2021 carried in 2 + 0.
-    report("carry/2020.txt", "gov2019", 2020, "丙县人民政府",
-           matrix(Cells(), "gov2019", {"natural_person": (3, 0, 1, 0, 2), "commercial_enterprise": (1, 0, 0, 0, 1)}),
-           region=R_CARRY),
-    report("carry/2021.txt", "gov2021", 2021, "丙县人民政府",
-           matrix(Cells(), "gov2021", {"natural_person": (0, 2, 2, 0, 0)}),
-           region=R_CARRY),
+    report(
+        "carry/2020.txt",
+        "gov2019",
+        2020,
+        "丙县人民政府",
+        matrix(
+            Cells(),
+            "gov2019",
+            {"natural_person": (3, 0, 1, 0, 2), "commercial_enterprise": (1, 0, 0, 0, 1)},
+        ),
+        region=R_CARRY,
+    ),
+    report(
+        "carry/2021.txt",
+        "gov2021",
+        2021,
+        "丙县人民政府",
+        matrix(Cells(), "gov2021", {"natural_person": (0, 2, 2, 0, 0)}),
+        region=R_CARRY,
+    ),
     # no 2022 report: 2023 is not compared with 2021.
-    report("carry/2023.txt", "gov2021", 2023, "丙县人民政府",
-           matrix(Cells(), "gov2021", {"natural_person": (0, 5, 5, 0, 0)}),
-           region=R_CARRY),
+    report(
+        "carry/2023.txt",
+        "gov2021",
+        2023,
+        "丙县人民政府",
+        matrix(Cells(), "gov2021", {"natural_person": (0, 5, 5, 0, 0)}),
+        region=R_CARRY,
+    ),
     # another body in 2021 is not compared with 丙县 2020.
-    report("carry/other_body_2021.txt", "gov2021", 2021, "丙县统计局",
-           matrix(Cells(), "gov2021", {"natural_person": (1, 4, 5, 0, 0)}),
-           region=R_CARRY, kind="department"),
+    report(
+        "carry/other_body_2021.txt",
+        "gov2021",
+        2021,
+        "丙县统计局",
+        matrix(Cells(), "gov2021", {"natural_person": (1, 4, 5, 0, 0)}),
+        region=R_CARRY,
+        kind="department",
+    ),
     # No organization: the same region and kind of body is the same body.
-    report("carry/noorg2020.txt", "gov2019", 2020, None,
-           matrix(Cells(), "gov2019", {"natural_person": (1, 0, 0, 0, 1)}), region=R_NOORG),
-    report("carry/noorg2021.txt", "gov2021", 2021, None,
-           matrix(Cells(), "gov2021", {"natural_person": (1, 0, 1, 0, 0)}), region=R_NOORG),
-    report("carry/noorg_department2021.txt", "gov2021", 2021, None,
-           matrix(Cells(), "gov2021", {"natural_person": (0, 3, 3, 0, 0)}), region=R_NOORG, kind="department"),
+    report(
+        "carry/noorg2020.txt",
+        "gov2019",
+        2020,
+        None,
+        matrix(Cells(), "gov2019", {"natural_person": (1, 0, 0, 0, 1)}),
+        region=R_NOORG,
+    ),
+    report(
+        "carry/noorg2021.txt",
+        "gov2021",
+        2021,
+        None,
+        matrix(Cells(), "gov2021", {"natural_person": (1, 0, 1, 0, 0)}),
+        region=R_NOORG,
+    ),
+    report(
+        "carry/noorg_department2021.txt",
+        "gov2021",
+        2021,
+        None,
+        matrix(Cells(), "gov2021", {"natural_person": (0, 3, 3, 0, 0)}),
+        region=R_NOORG,
+        kind="department",
+    ),
     # in_force_carry: normative documents 10 + 3 - 1 = 12, printed 13; rules 5 + 1 - 0 = 6 holds.
-    report("force/2021.txt", "gov2021", 2021, "丁县人民政府",
-           Cells().add("p_normdocs_in_force", 10, section="proactive").add("p_rules_in_force", 5, section="proactive"),
-           region=R_FORCE),
-    report("force/2022.txt", "gov2021", 2022, "丁县人民政府",
-           Cells().add("p_normdocs_issued", 3, section="proactive").add("p_normdocs_repealed", 1, section="proactive")
-           .add("p_normdocs_in_force", 13, section="proactive").add("p_rules_issued", 1, section="proactive")
-           .add("p_rules_repealed", 0, section="proactive").add("p_rules_in_force", 6, section="proactive"),
-           region=R_FORCE),
+    report(
+        "force/2021.txt",
+        "gov2021",
+        2021,
+        "丁县人民政府",
+        Cells()
+        .add("p_normdocs_in_force", 10, section="proactive")
+        .add("p_rules_in_force", 5, section="proactive"),
+        region=R_FORCE,
+    ),
+    report(
+        "force/2022.txt",
+        "gov2021",
+        2022,
+        "丁县人民政府",
+        Cells()
+        .add("p_normdocs_issued", 3, section="proactive")
+        .add("p_normdocs_repealed", 1, section="proactive")
+        .add("p_normdocs_in_force", 13, section="proactive")
+        .add("p_rules_issued", 1, section="proactive")
+        .add("p_rules_repealed", 0, section="proactive")
+        .add("p_rules_in_force", 6, section="proactive"),
+        region=R_FORCE,
+    ),
     # repealed blank: not evaluated although 10 + 3 != 20.
-    report("force/blank2021.txt", "gov2021", 2021, "戊县人民政府",
-           Cells().add("p_normdocs_in_force", 10, section="proactive"), region=R_FORCE2),
-    report("force/blank2022.txt", "gov2021", 2022, "戊县人民政府",
-           Cells().add("p_normdocs_issued", 3, section="proactive").add("p_normdocs_repealed", None, section="proactive")
-           .add("p_normdocs_in_force", 20, section="proactive"), region=R_FORCE2),
+    report(
+        "force/blank2021.txt",
+        "gov2021",
+        2021,
+        "戊县人民政府",
+        Cells().add("p_normdocs_in_force", 10, section="proactive"),
+        region=R_FORCE2,
+    ),
+    report(
+        "force/blank2022.txt",
+        "gov2021",
+        2022,
+        "戊县人民政府",
+        Cells()
+        .add("p_normdocs_issued", 3, section="proactive")
+        .add("p_normdocs_repealed", None, section="proactive")
+        .add("p_normdocs_in_force", 20, section="proactive"),
+        region=R_FORCE2,
+    ),
     # items_carry: licensing 387 - 302 = 85 holds; penalty 45 - 10 = 35, printed 30;
     # fee change blank: not evaluated.
-    report("items/2019.txt", "gov2019", 2019, "己县人民政府",
-           Cells().add("p_licensing_items_prev", 387, section="proactive").add("p_licensing_items_change", -302, section="proactive")
-           .add("p_penalty_items_prev", 45, section="proactive").add("p_penalty_items_change", -10, section="proactive")
-           .add("p_fee_items_prev", 12, section="proactive").add("p_fee_items_change", None, section="proactive"),
-           region=R_ITEMS),
-    report("items/2020.txt", "gov2019", 2020, "己县人民政府",
-           Cells().add("p_licensing_items_prev", 85, section="proactive").add("p_penalty_items_prev", 30, section="proactive")
-           .add("p_fee_items_prev", 99, section="proactive"),
-           region=R_ITEMS),
+    report(
+        "items/2019.txt",
+        "gov2019",
+        2019,
+        "己县人民政府",
+        Cells()
+        .add("p_licensing_items_prev", 387, section="proactive")
+        .add("p_licensing_items_change", -302, section="proactive")
+        .add("p_penalty_items_prev", 45, section="proactive")
+        .add("p_penalty_items_change", -10, section="proactive")
+        .add("p_fee_items_prev", 12, section="proactive")
+        .add("p_fee_items_change", None, section="proactive"),
+        region=R_ITEMS,
+    ),
+    report(
+        "items/2020.txt",
+        "gov2019",
+        2020,
+        "己县人民政府",
+        Cells()
+        .add("p_licensing_items_prev", 85, section="proactive")
+        .add("p_penalty_items_prev", 30, section="proactive")
+        .add("p_fee_items_prev", 99, section="proactive"),
+        region=R_ITEMS,
+    ),
     # narrative_vs_table
-    report("prose/2018.txt", "gov2008", 2018, "庚镇人民政府",
-           Cells().add("p_total", 3100, section="proactive").add("p_via_website", 100, section="proactive")
-           .add("a_received", 95).add("r_hotspots", 80, section="response").add("r_interpretations", 60, section="response")
-           .add("lit_total", 2, section="litigation").add("review_total", None, section="review"),
-           narrative=[
-               figure("p_total", 3200, "3200余条", "余", line=3),  # lower bound above the table: finding
-               figure("p_via_website", 120, "120条", line=4),  # exact, differs: finding
-               figure("a_received", 100, "约100件", "约", line=5),  # within 10%: none
-               figure("r_hotspots", 100, "近100次", "近", line=6),  # 20% off: finding
-               figure("r_interpretations", 50, "50余篇", "余", line=7),  # lower bound below the table: none
-               figure("lit_total", 2, "2件", line=8),  # equal: none
-               figure("review_total", 1, "1件", line=9),  # table blank: not compared
-               figure(None, 7, "7个", line=10),  # no code: not compared
-           ],
-           region=R_PROSE),
+    report(
+        "prose/2018.txt",
+        "gov2008",
+        2018,
+        "庚镇人民政府",
+        Cells()
+        .add("p_total", 3100, section="proactive")
+        .add("p_via_website", 100, section="proactive")
+        .add("a_received", 95)
+        .add("r_hotspots", 80, section="response")
+        .add("r_interpretations", 60, section="response")
+        .add("lit_total", 2, section="litigation")
+        .add("review_total", None, section="review"),
+        narrative=[
+            figure(
+                "p_total", 3200, "3200余条", "余", line=3
+            ),  # lower bound above the table: finding
+            figure("p_via_website", 120, "120条", line=4),  # exact, differs: finding
+            figure("a_received", 100, "约100件", "约", line=5),  # within 10%: none
+            figure("r_hotspots", 100, "近100次", "近", line=6),  # 20% off: finding
+            figure(
+                "r_interpretations", 50, "50余篇", "余", line=7
+            ),  # lower bound below the table: none
+            figure("lit_total", 2, "2件", line=8),  # equal: none
+            figure("review_total", 1, "1件", line=9),  # table blank: not compared
+            figure(None, 7, "7个", line=10),  # no code: not compared
+        ],
+        region=R_PROSE,
+    ),
 ]
 
 
@@ -375,8 +580,13 @@ def dbt_findings(tmp_path_factory):
     landing["ingest_errors"] = pl.DataFrame(schema=INGEST_ERRORS_SCHEMA)
     landing["files"] = pl.DataFrame(
         [
-            {"source_path": x.source_path, "source_sha256": x.source_sha256,
-             "source_format": "text", "size_bytes": 1000, "status": "ok"}
+            {
+                "source_path": x.source_path,
+                "source_sha256": x.source_sha256,
+                "source_format": "text",
+                "size_bytes": 1000,
+                "status": "ok",
+            }
             for x in REPORTS
         ],
         schema=FILES_SCHEMA,
@@ -387,11 +597,16 @@ def dbt_findings(tmp_path_factory):
     def dbt(*args):
         subprocess.run(
             [
-                shutil.which("dbt"), *args,
-                "--project-dir", str(DBT_PROJECT_DIR),
-                "--profiles-dir", str(DBT_PROJECT_DIR),
-                "--target-path", str(tmp / "target"),
-                "--log-path", str(tmp / "logs"),
+                shutil.which("dbt"),
+                *args,
+                "--project-dir",
+                str(DBT_PROJECT_DIR),
+                "--profiles-dir",
+                str(DBT_PROJECT_DIR),
+                "--target-path",
+                str(tmp / "target"),
+                "--log-path",
+                str(tmp / "logs"),
             ],
             env={**os.environ, ENV_BUILD_DB: str(db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
             capture_output=True,
@@ -403,8 +618,15 @@ def dbt_findings(tmp_path_factory):
 
     # The findings, what they are built from and their data tests; then the
     # findings' own unit tests (other models' unit tests run in the full build).
-    results = dbt("build", "--select", "+consistency_finding", "--indirect-selection", "cautious",
-                  "--exclude", "test_type:unit")
+    results = dbt(
+        "build",
+        "--select",
+        "+consistency_finding",
+        "--indirect-selection",
+        "cautious",
+        "--exclude",
+        "test_type:unit",
+    )
     results += dbt("test", "--select", "test_type:unit,int_findings__table_equations")
     return results, db
 
@@ -429,8 +651,11 @@ def by_rule(findings, rule):
 
 def test_dbt_build_of_the_findings_passes(dbt_findings):
     results, _ = dbt_findings
-    bad = [(r["unique_id"], r["status"], r.get("message")) for r in results
-           if r["status"] not in ("success", "pass")]
+    bad = [
+        (r["unique_id"], r["status"], r.get("message"))
+        for r in results
+        if r["status"] not in ("success", "pass")
+    ]
     assert not bad
     ran = {r["unique_id"] for r in results}
     assert "model.disclosure.consistency_finding" in ran
@@ -475,7 +700,9 @@ def test_matrix_outcomes(findings):
         ("matrix/outcomes_broken.txt", "a_processed", "total", 5.0, 4.0, None),
     }
     (cells,) = {f[9] for f in findings if f[1] == "matrix_outcomes" and f[3] == "natural_person"}
-    assert cells.startswith("a_processed (4) = a_granted (4) + a_partial (0) + a_denied_state_secret (0)")
+    assert cells.startswith(
+        "a_processed (4) = a_granted (4) + a_partial (0) + a_denied_state_secret (0)"
+    )
     assert cells.endswith("+ a_rejected_confirm (0) + a_other (1)")
 
 
@@ -493,9 +720,16 @@ def test_matrix_row_total(findings):
 
 
 def test_blank_is_unknown_never_zero(findings):
-    silent = {"sum/blank_part.txt", "sum/missing_part.txt", "matrix/blank_cell.txt",
-              "force/blank2022.txt", "matrix/consistent2019.txt", "matrix/consistent2021.txt",
-              "matrix/both_other_rows.txt", "sum/holds.txt"}
+    silent = {
+        "sum/blank_part.txt",
+        "sum/missing_part.txt",
+        "matrix/blank_cell.txt",
+        "force/blank2022.txt",
+        "matrix/consistent2019.txt",
+        "matrix/consistent2021.txt",
+        "matrix/both_other_rows.txt",
+        "sum/holds.txt",
+    }
     assert not [f for f in findings if f[0] in silent]
     # row_total_broken: the total column's balance has a blank, so only the row total fires
     assert {f[1] for f in findings if f[0] == "matrix/row_total_broken.txt"} == {"matrix_row_total"}
@@ -538,7 +772,10 @@ def test_narrative_vs_table(findings):
         ("prose/2018.txt", "r_hotspots", "total", 100.0, 80.0, None),  # 近100: 20% off
     }
     cells = {f[2]: f[9] for f in findings if f[1] == "narrative_vs_table"}
-    assert cells["p_total"] == 'p_total (3100, table at line 10) vs the prose lower bound "3200余条" (line 3)'
+    assert (
+        cells["p_total"]
+        == 'p_total (3100, table at line 10) vs the prose lower bound "3200余条" (line 3)'
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -553,7 +790,9 @@ def test_findings_check_runs_before_the_publish_step():
     job = defs.resolve_job_def("build_warehouse")
     keys = [s.key for s in create_execution_plan(job).get_steps_to_execute_in_topo_order()]
     check = "marts__consistency_finding_findings_by_rule"
-    assert keys.index("disclosure_dbt_models") < keys.index(check) < keys.index("published_warehouse")
+    assert (
+        keys.index("disclosure_dbt_models") < keys.index(check) < keys.index("published_warehouse")
+    )
     graph = defs.resolve_asset_graph()
     assert dg.AssetCheckKey(dg.AssetKey(["marts", "consistency_finding"]), "findings_by_rule") in (
         graph.asset_check_keys

@@ -16,7 +16,6 @@ GOLD = Path(__file__).parent / "gold"
 FOLDERS = ("pdf", "pdf_cid", "docx", "html", "html_gbk", "text")
 
 
-
 @pytest.fixture(scope="session")
 def rendered(tmp_path_factory):
     out = tmp_path_factory.mktemp("rendered")
@@ -30,7 +29,9 @@ def _gold(*paths):
         with open(p / "gold_values.csv" if p.is_dir() else p, encoding="utf-8") as f:
             rows = list(csv.DictReader(f))
         for g in rows:
-            values.setdefault(g["report"], {})[(g["code"], g["applicant_type"])] = None if g["value"] == "" else float(g["value"])
+            values.setdefault(g["report"], {})[(g["code"], g["applicant_type"])] = (
+                None if g["value"] == "" else float(g["value"])
+            )
     return values
 
 
@@ -44,11 +45,25 @@ def _gold_reports(rendered):
 
 def _identity(x):
     i = x.identity
-    return (x.template, i.report_year, i.region_name, i.region_level, i.region_code or "", i.parent_region_name)
+    return (
+        x.template,
+        i.report_year,
+        i.region_name,
+        i.region_level,
+        i.region_code or "",
+        i.parent_region_name,
+    )
 
 
 def _expected_identity(g):
-    return (g["template"], int(g["year"]), g["region"], g["region_level"], g["region_code"], g["parent_region"])
+    return (
+        g["template"],
+        int(g["year"]),
+        g["region"],
+        g["region_level"],
+        g["region_code"],
+        g["parent_region"],
+    )
 
 
 @pytest.mark.parametrize("folder", FOLDERS)
@@ -61,7 +76,11 @@ def test_every_cell_in_every_format(rendered, folder):
     for path in files:
         x = extract_file(path, rendered / folder)
         got = {(c.indicator_code, c.applicant_type): c.value for c in x.cells if c.indicator_code}
-        wrong += [(path.name, k, want, got.get(k, "missing")) for k, want in gold[path.stem].items() if got.get(k) != want]
+        wrong += [
+            (path.name, k, want, got.get(k, "missing"))
+            for k, want in gold[path.stem].items()
+            if got.get(k) != want
+        ]
         want_identity = _expected_identity(reports[path.stem])
         if _identity(x) != want_identity:
             wrong_identity.append((path.name, _identity(x), want_identity))
@@ -78,4 +97,3 @@ def test_pdf_tables_are_extracted_only_on_table_pages(rendered, folder):
     pages = reader._read_pages(path.read_bytes())
     with_tables = [i + 1 for i, p in enumerate(pages) if p is None or any(ti > 0 for _, _, ti in p)]
     assert len(pages) == 17 and with_tables == [15, 16, 17]
-

@@ -180,7 +180,9 @@ class Build:
 def _run_build(raw: Path, warehouse: Path, build: Build) -> None:
     # Cache and build database default to the warehouse's folder; an ephemeral Dagster instance.
     env = {
-        k: v for k, v in os.environ.items() if not k.startswith("DISCLOSURE_") and k != "DAGSTER_HOME"
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("DISCLOSURE_") and k != "DAGSTER_HOME"
     }
     env["DISCLOSURE_FILE_TIMEOUT"] = str(FILE_TIMEOUT)
     cli = Path(sys.executable).with_name("disclosure")
@@ -189,7 +191,11 @@ def _run_build(raw: Path, warehouse: Path, build: Build) -> None:
     started = time.monotonic()
     with open(build.log, "wb") as log:
         process = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=build.root,
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=build.root,
             start_new_session=True,  # its own process group, to kill it whole on timeout
         )
         watch = MemoryWatch(process.pid)
@@ -235,7 +241,10 @@ def _read_warehouse(warehouse: Path, build: Build) -> None:
             "select source_path, organization, report_year from marts.dim_report"
         ).fetchall()
         loaded = {
-            p for (p,) in con.execute("select source_path from staging.stg_landing__reports").fetchall()
+            p
+            for (p,) in con.execute(
+                "select source_path from staging.stg_landing__reports"
+            ).fetchall()
         }
         errors = con.execute("select source_path, stage, reason from marts.ingest_error").fetchall()
         for path, code, applicant, value in con.execute(VALUES_SQL).fetchall():
@@ -266,7 +275,8 @@ def _write_outcomes(build: Build) -> None:
         "killed": build.killed,
         "warehouse_error": build.warehouse_error,
         "files": [
-            {**asdict(f), "outcome": asdict(build.outcomes[f.path])} if f.path in build.outcomes
+            {**asdict(f), "outcome": asdict(build.outcomes[f.path])}
+            if f.path in build.outcomes
             else asdict(f)
             for f in build.files
         ],
@@ -283,9 +293,8 @@ def build(tmp_path_factory) -> Build:
     warehouse = root / "warehouse" / "w.duckdb"
     _run_build(root / "raw", warehouse, build)
     if build.returncode != 0 or not warehouse.exists():
-        build.warehouse_error = (
-            f"no warehouse to check: the build exited {build.returncode}"
-            + (f" when killed after {HARD_TIMEOUT} s" if build.timed_out else "")
+        build.warehouse_error = f"no warehouse to check: the build exited {build.returncode}" + (
+            f" when killed after {HARD_TIMEOUT} s" if build.timed_out else ""
         )
     else:
         _read_warehouse(warehouse, build)
@@ -311,7 +320,9 @@ def gold() -> dict[str, dict[tuple[str, str], float | None]]:
 
 def _listing(build: Build, problems: list[tuple[FuzzFile, str]]) -> str:
     lines = [f"{f.path} ({f.variant}): {problem}" for f, problem in problems]
-    return f"{len(problems)} files (details in {build.root / 'outcomes.json'}):\n" + "\n".join(lines)
+    return f"{len(problems)} files (details in {build.root / 'outcomes.json'}):\n" + "\n".join(
+        lines
+    )
 
 
 # ------------------------------------------------------------------ the build as a whole
@@ -411,7 +422,9 @@ def test_the_marts_keep_each_seeds_gold_values(build, gold, gold_reports):
         g = gold_reports[stem]
         paths = build.kept.get((g["organization"], int(g["year"])), [])
         if len(paths) != 1:
-            problems.append(f"{stem}: {len(paths)} reports kept for {g['organization']} {g['year']}")
+            problems.append(
+                f"{stem}: {len(paths)} reports kept for {g['organization']} {g['year']}"
+            )
         elif problem := _gold_problem(build.values.get(paths[0]), gold[stem]):
             problems.append(f"{stem}: the marts keep {paths[0]}, {problem}")
     assert not problems, "\n".join(problems)

@@ -43,7 +43,7 @@ def test_numbering(printed, expected):
 
 def _gov2008(label):
     keys = [(label_key(e.label), e.code) for e in catalog.for_template("gov2008")]
-    (code, _), = catalog.assign([label_key(label)], keys)
+    ((code, _),) = catalog.assign([label_key(label)], keys)
     return code
 
 

@@ -35,12 +35,18 @@ def test_seed_narrative_agrees_with_tables_except_the_longde_contradiction():
     disagreements = []
     for path in sorted(RAW.glob("*.txt")):
         x = extract_file(path, RAW)
-        table = {c.indicator_code: c.value for c in x.cells if c.applicant_type == "total" and c.indicator_code}
+        table = {
+            c.indicator_code: c.value
+            for c in x.cells
+            if c.applicant_type == "total" and c.indicator_code
+        }
         disagreements += [
             (path.stem, f.indicator_code, f.number, table.get(f.indicator_code))
             for f in x.narrative
-            if f.indicator_code and not f.approximate
-            and table.get(f.indicator_code) is not None and table.get(f.indicator_code) != f.number
+            if f.indicator_code
+            and not f.approximate
+            and table.get(f.indicator_code) is not None
+            and table.get(f.indicator_code) != f.number
         ]
     assert disagreements == [("001_5ef633064578115e", "a_new", 3.0, 0.0)]
 

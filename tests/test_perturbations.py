@@ -6,8 +6,15 @@ distinct value in every matrix cell so that a value in the wrong cell cannot go 
 
 from orchestration.extract import extract_bytes
 
-APPLICANTS = ["natural_person", "commercial_enterprise", "research_institution",
-              "social_welfare_org", "legal_service_org", "other_org", "total"]
+APPLICANTS = [
+    "natural_person",
+    "commercial_enterprise",
+    "research_institution",
+    "social_welfare_org",
+    "legal_service_org",
+    "other_org",
+    "total",
+]
 MATRIX_2019 = [
     ("一、本年新收政府信息公开申请数量", "a_new"),
     ("二、上年结转政府信息公开申请数量", "a_carried_in"),
@@ -32,8 +39,14 @@ MATRIX_2019 = [
 ]
 OTHER_2019 = [("\t（六）其他处理", "a_other")]
 OTHER_2021 = [
-    ("\t（六）其他处理\t1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请", "a_other_no_amendment"),
-    ("\t\t2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", "a_other_no_fee"),
+    (
+        "\t（六）其他处理\t1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+        "a_other_no_amendment",
+    ),
+    (
+        "\t\t2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+        "a_other_no_fee",
+    ),
     ("\t\t3.其他", "a_other_misc"),
 ]
 TAIL = [("\t（七）总计", "a_processed"), ("四、结转下年度继续办理", "a_carried_out")]
@@ -60,17 +73,33 @@ SECTION4 = """四、政府信息公开行政复议、行政诉讼情况
 \t\t\t\t\t结果维持\t结果纠正\t其他结果\t尚未审结\t总计\t结果维持\t结果纠正\t其他结果\t尚未审结\t总计
 1\t2\t0\t1\t4\t0\t1\t0\t0\t1\t2\t0\t0\t0\t2
 """
-REVIEW_CODES = ["review_upheld", "review_corrected", "review_other", "review_pending", "review_total",
-                "lit_direct_upheld", "lit_direct_corrected", "lit_direct_other", "lit_direct_pending", "lit_direct_total",
-                "lit_after_review_upheld", "lit_after_review_corrected", "lit_after_review_other",
-                "lit_after_review_pending", "lit_after_review_total"]
+REVIEW_CODES = [
+    "review_upheld",
+    "review_corrected",
+    "review_other",
+    "review_pending",
+    "review_total",
+    "lit_direct_upheld",
+    "lit_direct_corrected",
+    "lit_direct_other",
+    "lit_direct_pending",
+    "lit_direct_total",
+    "lit_after_review_upheld",
+    "lit_after_review_corrected",
+    "lit_after_review_other",
+    "lit_after_review_pending",
+    "lit_after_review_total",
+]
 
 
 def build(rows, *, subtotal=False, before_matrix="", drop=None):
     """A 2021 report; returns its bytes and the expected {(code, applicant): value}."""
-    header = ["（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）\t\t\t申请人情况",
-              "\t\t\t自然人\t法人或其他组织" + "\t" * (6 if subtotal else 5) + "总计",
-              "\t\t\t\t商业企业\t科研机构\t社会公益组织\t法律服务机构\t其他" + ("\t小计" if subtotal else "")]
+    header = [
+        "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）\t\t\t申请人情况",
+        "\t\t\t自然人\t法人或其他组织" + "\t" * (6 if subtotal else 5) + "总计",
+        "\t\t\t\t商业企业\t科研机构\t社会公益组织\t法律服务机构\t其他"
+        + ("\t小计" if subtotal else ""),
+    ]
     expected, lines = {}, []
     for r, (label, code) in enumerate(rows):
         vals = [r * 10 + c for c in range(6)]
@@ -83,9 +112,21 @@ def build(rows, *, subtotal=False, before_matrix="", drop=None):
         else:
             expected.update({(code, a): float(v) for a, v in zip(APPLICANTS, vals)})
         lines.append(label + "\t" * (3 - label.count("\t")) + "\t".join(cells))
-    text = "\n".join(["西吉县人民政府2021年政府信息公开工作年度报告", "一、总体情况", "2021年，西吉县扎实推进政务公开。",
-                      SECTION2_2021, "三、收到和处理政府信息公开申请情况", before_matrix, *header, *lines, SECTION4,
-                      "五、存在的主要问题及改进情况", "无。"])
+    text = "\n".join(
+        [
+            "西吉县人民政府2021年政府信息公开工作年度报告",
+            "一、总体情况",
+            "2021年，西吉县扎实推进政务公开。",
+            SECTION2_2021,
+            "三、收到和处理政府信息公开申请情况",
+            before_matrix,
+            *header,
+            *lines,
+            SECTION4,
+            "五、存在的主要问题及改进情况",
+            "无。",
+        ]
+    )
     return text.encode("utf-8"), expected
 
 
@@ -101,12 +142,31 @@ def test_gov2021_report_every_cell():
     assert {k: got.get(k) for k in expected} == expected
     assert got[("p_normdocs_in_force", "total")] == 25 and got[("p_fee_amount", "total")] == 12.35
     assert next(c.unit for c in x.cells if c.indicator_code == "p_fee_amount") == "万元"
-    assert [got[(c, "total")] for c in REVIEW_CODES] == [1, 2, 0, 1, 4, 0, 1, 0, 0, 1, 2, 0, 0, 0, 2]
+    assert [got[(c, "total")] for c in REVIEW_CODES] == [
+        1,
+        2,
+        0,
+        1,
+        4,
+        0,
+        1,
+        0,
+        0,
+        1,
+        2,
+        0,
+        0,
+        0,
+        2,
+    ]
     assert x.identity.region_code == "640422" and x.identity.report_year == 2021
 
 
 def test_year_in_the_prose_just_before_the_matrix():
-    data, expected = build(MATRIX_2019 + OTHER_2021 + TAIL, before_matrix="2021\n（2021年度）\n注：单位为件，2021年1月1日起统计。")
+    data, expected = build(
+        MATRIX_2019 + OTHER_2021 + TAIL,
+        before_matrix="2021\n（2021年度）\n注：单位为件，2021年1月1日起统计。",
+    )
     x = extract_bytes(data, "x.txt")
     got = values(x)
     assert {k: got.get(k) for k in expected} == expected and not x.issues
@@ -149,7 +209,9 @@ def test_subtotal_rows_for_groups_are_kept_but_not_catalogued():
             rows += [(group, None), ("\t\t" + first, code)]
         else:
             rows.append((label, code))
-    data, expected = build([(label, code or f"subtotal{i}") for i, (label, code) in enumerate(rows)])
+    data, expected = build(
+        [(label, code or f"subtotal{i}") for i, (label, code) in enumerate(rows)]
+    )
     expected = {k: v for k, v in expected.items() if not k[0].startswith("subtotal")}
     x = extract_bytes(data, "x.txt")
     got = values(x)
@@ -169,7 +231,9 @@ def test_gov2008_table_with_one_cell_per_line():
     root = Path(__file__).resolve().parents[1]
     gold = {}
     for g in csv.DictReader(open(root / "tests" / "gold" / "seed_values.csv", encoding="utf-8")):
-        gold.setdefault(g["report"], {})[(g["code"], g["applicant_type"])] = None if g["value"] == "" else float(g["value"])
+        gold.setdefault(g["report"], {})[(g["code"], g["applicant_type"])] = (
+            None if g["value"] == "" else float(g["value"])
+        )
     for stem in ("000_0fd2e533e51a0851", "004_81756f01c13aa782"):
         lines = []
         for line in (root / "raw" / f"{stem}.txt").read_text(encoding="utf-8").splitlines():

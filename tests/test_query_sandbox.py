@@ -48,9 +48,7 @@ def snapshot(root: Path) -> dict[str, str]:
 
 
 def query(settings: Settings, sql: str):
-    return CliRunner().invoke(
-        main, ["query", sql, "--warehouse", str(settings.warehouse_path)]
-    )
+    return CliRunner().invoke(main, ["query", sql, "--warehouse", str(settings.warehouse_path)])
 
 
 REFUSED = "open read-only, for statements that read"
@@ -61,24 +59,35 @@ LOCKED = "the configuration has been locked"
 ATTACKS = {
     "attach the cache read-write and rewrite it": (
         "ATTACH '{cache}' AS c (READ_ONLY false); UPDATE c.cells SET value = 999999",
-        REFUSED, None,
+        REFUSED,
+        None,
     ),
     "attach the build database and rewrite it": (
         "ATTACH '{build}' AS b (READ_ONLY false); UPDATE b.landing.cells SET value = 999999",
-        REFUSED, None,
+        REFUSED,
+        None,
     ),
-    "attach a writable in-memory database": ("ATTACH ':memory:' AS m (READ_ONLY false)", REFUSED, None),
+    "attach a writable in-memory database": (
+        "ATTACH ':memory:' AS m (READ_ONLY false)",
+        REFUSED,
+        None,
+    ),
     "detach the warehouse": ("DETACH disclosure", REFUSED, None),
     "plant a report in raw/": ("COPY (select 1) TO '{raw}/copy.txt'", REFUSED, None),
     "plant a report after a harmless select": (
-        "select 1; COPY (select 1) TO '{raw}/after_select.txt'", REFUSED, None,
+        "select 1; COPY (select 1) TO '{raw}/after_select.txt'",
+        REFUSED,
+        None,
     ),
     "plant a report through explain analyze": (
-        "EXPLAIN ANALYZE COPY (select 1) TO '{raw}/explain.txt'", NO_FILES, None,
+        "EXPLAIN ANALYZE COPY (select 1) TO '{raw}/explain.txt'",
+        NO_FILES,
+        None,
     ),
     "plant a report through a pivot": (
         "COPY (PIVOT marts.dim_report ON report_year USING count(*)) TO '{raw}/pivot.txt'",
-        NO_FILES, None,
+        NO_FILES,
+        None,
     ),
     "copy a file into a table": ("COPY marts.dim_report FROM '{root}/secret.csv'", REFUSED, None),
     "read_text /etc/passwd": ("select * from read_text('/etc/passwd')", NO_FILES, "nologin"),
@@ -102,7 +111,9 @@ ATTACKS = {
     "unlock the configuration": ("SET lock_configuration = false", LOCKED, None),
     "allow every directory": ("SET allowed_directories = ['/']", LOCKED, None),
     "pragma profiling output into raw/": (
-        "PRAGMA enable_profiling; PRAGMA profiling_output = '{raw}/profile.txt'", LOCKED, None,
+        "PRAGMA enable_profiling; PRAGMA profiling_output = '{raw}/profile.txt'",
+        LOCKED,
+        None,
     ),
     "export database": ("EXPORT DATABASE '{root}/exported'", REFUSED, None),
     "import database": ("IMPORT DATABASE '{root}/dump'", NO_FILES, None),
@@ -172,9 +183,12 @@ def test_a_query_prints_what_the_warehouse_holds(site):
 
 def marts(warehouse: Path) -> list[str]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        return [t for (t,) in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts'"
-        ).fetchall()]
+        return [
+            t
+            for (t,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        ]
 
 
 def same_rows(warehouse: Path, table: str, path: Path) -> bool:
@@ -253,9 +267,7 @@ def test_export_refuses_a_mart_named_like_a_path(tmp_path):
     wh = tmp_path / "odd.duckdb"
     with duckdb.connect(str(wh)) as con:
         con.execute('create schema marts; create table marts."../escaped" as select 1 as x')
-    result = CliRunner().invoke(
-        main, ["export", str(tmp_path / "out"), "--warehouse", str(wh)]
-    )
+    result = CliRunner().invoke(main, ["export", str(tmp_path / "out"), "--warehouse", str(wh)])
     assert result.exit_code == 1 and "cannot be a file name" in result.output
     assert not (tmp_path / "escaped.parquet").exists()
     assert "Traceback" not in result.output

@@ -10,8 +10,10 @@ def _pipe_report_cut_after(code: str, cells: list[str], closing: str) -> bytes:
     text = build(MATRIX_2019 + OTHER_2021 + TAIL)[0].decode("utf-8")
     label = dict((c, lbl) for lbl, c in MATRIX_2019)[code].strip("\t").split("\t")[-1]
     head = text[: text.index(label)]
-    lines = [" | ".join(c for c in line.split("\t")) + " |" if "\t" in line else line
-             for line in head.splitlines()]
+    lines = [
+        " | ".join(c for c in line.split("\t")) + " |" if "\t" in line else line
+        for line in head.splitlines()
+    ]
     return ("\n".join(lines) + "\n" + " | ".join([label, *cells]) + closing).encode("utf-8")
 
 
@@ -20,10 +22,19 @@ def _values(x, code):
 
 
 def test_row_cut_off_by_the_end_of_the_text_keeps_its_first_cells():
-    x = extract_bytes(_pipe_report_cut_after("a_denied_enforcement_file", ["5", "0", "2"], " |"), "cut.txt")
+    x = extract_bytes(
+        _pipe_report_cut_after("a_denied_enforcement_file", ["5", "0", "2"], " |"), "cut.txt"
+    )
     got = _values(x, "a_denied_enforcement_file")
-    assert got == {"natural_person": 5, "commercial_enterprise": 0, "research_institution": 2,
-                   "social_welfare_org": None, "legal_service_org": None, "other_org": None, "total": None}
+    assert got == {
+        "natural_person": 5,
+        "commercial_enterprise": 0,
+        "research_institution": 2,
+        "social_welfare_org": None,
+        "legal_service_org": None,
+        "other_org": None,
+        "total": None,
+    }
     (issue,) = [i for i in x.issues if "cut off" in i.reason]
     assert "7.属于行政执法案卷" in issue.reason and "3 cells" in issue.reason
     # the rows before it are whole
@@ -31,17 +42,23 @@ def test_row_cut_off_by_the_end_of_the_text_keeps_its_first_cells():
 
 
 def test_a_last_cell_without_its_closing_pipe_is_never_placed():
-    x = extract_bytes(_pipe_report_cut_after("a_denied_enforcement_file", ["5", "0", "1"], ""), "cut.txt")
+    x = extract_bytes(
+        _pipe_report_cut_after("a_denied_enforcement_file", ["5", "0", "1"], ""), "cut.txt"
+    )
     got = {a: v for a, v in _values(x, "a_denied_enforcement_file").items() if v is not None}
     assert got == {"natural_person": 5, "commercial_enterprise": 0}  # '1' may be the start of 12
 
 
 def test_a_short_row_inside_the_table_is_not_placed_from_the_left():
-    text = _pipe_report_cut_after("a_denied_enforcement_file", ["5", "0", "2"], " |").decode("utf-8")
+    text = _pipe_report_cut_after("a_denied_enforcement_file", ["5", "0", "2"], " |").decode(
+        "utf-8"
+    )
     text += "\n8.属于行政查询事项 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |\n五、存在的主要问题及改进情况\n无。"
     x = extract_bytes(text.encode("utf-8"), "short.txt")
     assert all(v is None for v in _values(x, "a_denied_enforcement_file").values())
-    assert any("7.属于行政执法案卷" in i.reason and "3 values for 7 columns" in i.reason for i in x.issues)
+    assert any(
+        "7.属于行政执法案卷" in i.reason and "3 values for 7 columns" in i.reason for i in x.issues
+    )
 
 
 CRAWLER_2012 = (
@@ -66,7 +83,9 @@ def test_glued_total_settled_by_the_sum_of_its_parts():
 
 
 def test_glued_total_stays_null_when_its_parts_do_not_decide():
-    text = CRAWLER_2012.replace("其中：1.同意公开答复数条17172.同意部分公开答复数条223.否决公开答复数条22", "")
+    text = CRAWLER_2012.replace(
+        "其中：1.同意公开答复数条17172.同意部分公开答复数条223.否决公开答复数条22", ""
+    )
     x = extract_bytes(text.encode("utf-8"), "pingtan.txt")
     got = {c.indicator_code: c.value for c in x.cells if c.indicator_code}
     assert got["a_answered"] is None
@@ -89,7 +108,9 @@ def test_rows_that_lost_their_labels_are_placed_by_the_template_order():
     x = extract_bytes(data, "x.txt")
     got = {(c.indicator_code, c.applicant_type): c for c in x.cells if c.indicator_code}
     for code in ("a_denied_third_party", "a_denied_internal_affairs"):
-        assert {a: got[(code, a)].value for a in APPLICANTS} == {a: expected[(code, a)] for a in APPLICANTS}
+        assert {a: got[(code, a)].value for a in APPLICANTS} == {
+            a: expected[(code, a)] for a in APPLICANTS
+        }
         assert {got[(code, a)].match_method for a in APPLICANTS} == {"template_order"}
     assert got[("a_denied_process_info", "total")].match_method == "label"
     placed = [i for i in x.issues if "template's row order" in i.reason]
@@ -102,9 +123,15 @@ def test_unlabelled_rows_are_not_placed_when_the_count_does_not_fit():
     text = data.decode("utf-8").replace("5.属于三类内部事务信息", "")
     text = text.replace("6.属于四类过程性信息", "")  # three unlabelled rows before 7.
     lines = text.splitlines()
-    drop = next(i for i, ln in enumerate(lines) if ln.startswith("\t\t\t") and ln.split("\t")[3] == "80")
+    drop = next(
+        i for i, ln in enumerate(lines) if ln.startswith("\t\t\t") and ln.split("\t")[3] == "80"
+    )
     del lines[drop]  # the row of 5. gone entirely: 2 value rows for 3 template rows
     x = extract_bytes("\n".join(lines).encode("utf-8"), "x.txt")
     codes = {c.indicator_code for c in x.cells if c.value is not None}
-    assert not codes & {"a_denied_third_party", "a_denied_internal_affairs", "a_denied_process_info"}
+    assert not codes & {
+        "a_denied_third_party",
+        "a_denied_internal_affairs",
+        "a_denied_process_info",
+    }
     assert any("no row label" in i.reason for i in x.issues)

@@ -33,10 +33,17 @@ def test_a_cell_that_is_no_plain_number_is_null_with_an_issue(cell):
     # The row keeps its columns: only that cell is NULL, nothing shifts, nothing vanishes.
     assert got["research_institution"] is None
     others = {a: v for a, v in got.items() if a != "research_institution"}
-    want = {a: EXPECTED[("a_denied_third_party", a)] for a in APPLICANTS if a != "research_institution"}
+    want = {
+        a: EXPECTED[("a_denied_third_party", a)] for a in APPLICANTS if a != "research_institution"
+    }
     assert others == want or all(v is None for v in others.values())
-    assert any(i.stage == "value" and cell in i.reason and "not a plain number" in i.reason for i in x.issues)
-    assert _row(x, "a_denied_internal_affairs") == {a: EXPECTED[("a_denied_internal_affairs", a)] for a in APPLICANTS}
+    assert any(
+        i.stage == "value" and cell in i.reason and "not a plain number" in i.reason
+        for i in x.issues
+    )
+    assert _row(x, "a_denied_internal_affairs") == {
+        a: EXPECTED[("a_denied_internal_affairs", a)] for a in APPLICANTS
+    }
 
 
 def test_a_negative_count_is_flagged_but_kept_as_printed():
@@ -65,4 +72,7 @@ def test_a_value_in_a_column_without_a_header_is_an_issue():
     lines[i] += "\t77"  # an eighth number where the header names seven columns
     x = extract_bytes("\n".join(lines).encode("utf-8"), "x.txt")
     assert all(v is None for v in _row(x, "a_denied_third_party").values())
-    assert any("4.保护第三方合法权益" in i.reason and "8 values for 7 columns" in i.reason for i in x.issues)
+    assert any(
+        "4.保护第三方合法权益" in i.reason and "8 values for 7 columns" in i.reason
+        for i in x.issues
+    )

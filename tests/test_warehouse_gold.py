@@ -19,7 +19,10 @@ def con(built_warehouse):
 
 
 def test_every_gold_cell_through_the_marts(con):
-    reports = {PurePath(p).stem: rid for rid, p in con.execute("select report_id, source_path from marts.dim_report").fetchall()}
+    reports = {
+        PurePath(p).stem: rid
+        for rid, p in con.execute("select report_id, source_path from marts.dim_report").fetchall()
+    }
     facts = {}
     for rid, code, app, val in con.execute(
         "select report_id, indicator_code, applicant_type, value from marts.fct_indicator_value where value_source = 'table'"
@@ -46,8 +49,15 @@ def test_every_gold_identity_field(con):
     ).fetchall()
     got = {PurePath(r[0]).stem: tuple(str(v) for v in r[1:]) for r in rows}
     for g in csv.DictReader(open(GOLD / "seed_reports.csv", encoding="utf-8")):
-        assert got[g["report"]] == (g["template"], g["year"], g["organization"], g["region"],
-                                    g["region_level"], g["region_code"], g["parent_region"])
+        assert got[g["report"]] == (
+            g["template"],
+            g["year"],
+            g["organization"],
+            g["region"],
+            g["region_level"],
+            g["region_code"],
+            g["parent_region"],
+        )
 
 
 def test_values_trace_back_to_a_line_and_the_text_found_there(con, built_warehouse_dirs):

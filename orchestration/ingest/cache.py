@@ -103,9 +103,13 @@ def extraction_version() -> str:
     extractor's source code and the seed files it reads. Any edit to either
     parses every file again; nobody has to remember to bump a number."""
     digest = hashlib.sha256()
-    sources = sorted(EXTRACT_PACKAGE.rglob("*.py")) + sorted((DBT_PROJECT_DIR / "seeds").glob("*.csv"))
+    sources = sorted(EXTRACT_PACKAGE.rglob("*.py")) + sorted(
+        (DBT_PROJECT_DIR / "seeds").glob("*.csv")
+    )
     for path in sources:
-        digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+        digest.update(
+            path.relative_to(PROJECT_ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0"
+        )
     return f"{EXTRACTOR_VERSION}+{digest.hexdigest()[:12]}"
 
 
