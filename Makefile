@@ -3,13 +3,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-MANIFEST := dbt_project/target/manifest.json
-DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds -type f) \
-               dbt_project/dbt_project.yml dbt_project/profiles.yml
 
 .PHONY: install manifest build dev test lint clean
 
-install: $(STAMP) $(MANIFEST)
+install: $(STAMP) manifest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,13 +15,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -e '.[dev]'
 	touch $@
 
-# The dbt manifest Dagster reads the dbt assets from.
-$(MANIFEST): $(STAMP) $(DBT_SOURCES)
-	$(BIN)/dagster-dbt project prepare-and-package --file orchestration/project.py
-	touch $@
-
+# The dbt manifest Dagster reads the dbt assets from: parsed again when the
+# dbt project's digest differs from the one it was parsed from.
 manifest: $(STAMP)
-	$(BIN)/dagster-dbt project prepare-and-package --file orchestration/project.py
+	$(BIN)/python -m orchestration.project
 
 build: install   ## raw/ -> warehouse/disclosure.duckdb
 	$(BIN)/disclosure build

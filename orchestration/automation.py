@@ -27,7 +27,6 @@ and need the Dagster daemon: `dagster dev` runs one; in production run
 
 from __future__ import annotations
 
-import os
 import time
 
 import dagster as dg
@@ -37,8 +36,6 @@ from orchestration.ingest.files import listing, listing_digest
 from orchestration.settings import Settings
 
 BUILD_JOB = "build_warehouse"
-SCHEDULE_CRON = os.environ.get("DISCLOSURE_SCHEDULE_CRON", "0 3 * * *")
-SCHEDULE_TIMEZONE = os.environ.get("DISCLOSURE_SCHEDULE_TIMEZONE", "Asia/Shanghai")
 SENSOR_INTERVAL_SECONDS = 60
 
 _ACTIVE = [
@@ -98,8 +95,7 @@ def _retry(context, settings: Settings, digest: str, requested: int, retried: in
         "folder, starts a few builds to retry files whose failure every build retries."
     ),
 )
-def raw_folder_sensor(context: dg.SensorEvaluationContext):
-    settings = Settings.from_env()
+def raw_folder_sensor(context: dg.SensorEvaluationContext, settings: Settings):
     if not settings.raw_dir.is_dir():
         return dg.SkipReason(f"raw folder {settings.raw_dir} does not exist")
     entries = listing(settings.raw_dir)
@@ -131,22 +127,28 @@ def raw_folder_sensor(context: dg.SensorEvaluationContext):
     )
 
 
-@dg.schedule(
-    cron_schedule=SCHEDULE_CRON,
-    execution_timezone=SCHEDULE_TIMEZONE,
-    job_name=BUILD_JOB,
-    default_status=dg.DefaultScheduleStatus.STOPPED,
-    description=(
-        "Builds the warehouse once a day, whether or not raw files changed: picks up a "
-        "new extractor version or dbt models after a deploy. Skipped while a build runs."
-    ),
-)
-def daily_build(context: dg.ScheduleEvaluationContext):
-    running = active_build(context.instance)
-    if running:
-        return dg.SkipReason(f"build {running} is queued or running")
-    when = context.scheduled_execution_time
-    return dg.RunRequest(
-        run_key=f"daily-{when:%Y-%m-%d}" if when else None,
-        tags={"disclosure/trigger": "daily_build"},
+def daily_build(settings: Settings) -> dg.ScheduleDefinition:
+    """The daily schedule, at the settings' cron and time zone."""
+
+    @dg.schedule(
+        name="daily_build",
+        cron_schedule=settings.schedule_cron,
+        execution_timezone=settings.schedule_timezone,
+        job_name=BUILD_JOB,
+        default_status=dg.DefaultScheduleStatus.STOPPED,
+        description=(
+            "Builds the warehouse once a day, whether or not raw files changed: picks up a "
+            "new extractor version or dbt models after a deploy. Skipped while a build runs."
+        ),
     )
+    def schedule(context: dg.ScheduleEvaluationContext):
+        running = active_build(context.instance)
+        if running:
+            return dg.SkipReason(f"build {running} is queued or running")
+        when = context.scheduled_execution_time
+        return dg.RunRequest(
+            run_key=f"daily-{when:%Y-%m-%d}" if when else None,
+            tags={"disclosure/trigger": "daily_build"},
+        )
+
+    return schedule

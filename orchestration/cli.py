@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import sys
 from pathlib import Path
 
@@ -110,11 +109,7 @@ def build(
     settings there are now, is intact, and left no failure to try again,
     there is nothing to do: it says so and stops.
     """
-    if raw_dir is not None:
-        os.environ[ENV_RAW] = str(raw_dir.resolve())
-    if warehouse is not None:
-        os.environ[ENV_WAREHOUSE] = str(warehouse.resolve())
-    settings = Settings.from_env()
+    settings = Settings.from_env(raw_dir=raw_dir, warehouse=warehouse, retry_failed=retry_failed)
     if not settings.raw_dir.is_dir():
         raise click.ClickException(f"raw folder {settings.raw_dir} does not exist")
 
@@ -127,8 +122,7 @@ def build(
 
     from orchestration.fingerprint import stale_reasons
 
-    retry_failed = retry_failed or settings.retry_failed
-    reasons = stale_reasons(settings, retry_failed)
+    reasons = stale_reasons(settings, settings.retry_failed)
     if not force and not reasons:
         _console().print(
             f"{settings.warehouse_path} is up to date: nothing changed in {settings.raw_dir}, "
@@ -150,13 +144,11 @@ def build(
 
     from orchestration import progress
     from orchestration.console_progress import BuildProgress
-    from orchestration.definitions import defs
+    from orchestration.definitions import make_definitions
 
     # Failed files are listed after the run; the log lines are for --verbose.
     run_config = {} if verbose else {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
-    instance = (
-        DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
-    )
+    instance = DagsterInstance.get() if settings.dagster_home else DagsterInstance.ephemeral()
     if show_progress is None:
         show_progress = sys.stdout.isatty()
     # dbt's progress lines go to stdout: keep them for a failure unless --verbose.
@@ -170,9 +162,9 @@ def build(
         display or err.status(f"building {settings.warehouse_path} from {settings.raw_dir} ..."),
         progress.listening(display) if display else contextlib.nullcontext(),
         contextlib.nullcontext() if verbose else contextlib.redirect_stdout(captured),
-        _env(ENV_RETRY_FAILED, "1" if retry_failed else None),
     ):
-        result = defs.resolve_job_def("build_warehouse").execute_in_process(
+        job = make_definitions(settings).resolve_job_def("build_warehouse")
+        result = job.execute_in_process(
             run_config=run_config, instance=instance, raise_on_error=False
         )
     for path in _set_aside_in(result):
@@ -208,7 +200,7 @@ def _prepare_state(settings: Settings) -> None:
     uses the extraction cache (a warehouse sharing it); set a damaged build
     database aside (every step of the run writes it, the first included)."""
     from orchestration.ingest.cache import CacheInUse, cache_lock, set_aside_if_damaged
-    from orchestration.lock import build_lock, lock_path
+    from orchestration.lock import build_lock
 
     try:
         with cache_lock(settings.cache_db):
@@ -223,7 +215,7 @@ def _prepare_state(settings: Settings) -> None:
             highlight=False,
         )
 
-    with build_lock(lock_path(settings)):
+    with build_lock(settings.lock_path):
         set_aside_if_damaged(settings.build_db, told)
 
 
@@ -235,24 +227,6 @@ def _set_aside_in(result) -> list[str]:
             value = event.step_materialization_data.materialization.metadata.get("set_aside")
             moved += [p for p in (value.value if value else []) if p not in moved]
     return moved
-
-
-def _set_env(name: str, value: str | None) -> None:
-    if value is None:
-        os.environ.pop(name, None)
-    else:
-        os.environ[name] = value
-
-
-@contextlib.contextmanager
-def _env(name: str, value: str | None):
-    """The variable set to `value` (None: unset) for a block, as it was after."""
-    before = os.environ.get(name)
-    _set_env(name, value)
-    try:
-        yield
-    finally:
-        _set_env(name, before)
 
 
 def _report(settings: Settings, extraction: dict, strict: bool) -> None:
@@ -367,7 +341,7 @@ def query(sql: str, warehouse: Path | None, max_rows: int):
 
     from orchestration import query as sandbox
 
-    path = warehouse.resolve() if warehouse else Settings.from_env().warehouse_path
+    path = Settings.from_env(warehouse=warehouse).warehouse_path
     with _open_warehouse(path) as con:
         try:
             cursor = sandbox.run(con, sql)
@@ -400,7 +374,7 @@ def export(out_dir: Path, fmt: str, warehouse: Path | None):
 
     from orchestration.query import export_marts
 
-    path = warehouse.resolve() if warehouse else Settings.from_env().warehouse_path
+    path = Settings.from_env(warehouse=warehouse).warehouse_path
     _open_warehouse(path).close()  # a clear message when there is none
     try:
         done = export_marts(path, out_dir, fmt)

@@ -1,4 +1,5 @@
-"""The Dagster code location: assets, the build job, its sensor and schedule, the dbt resource."""
+"""The Dagster code location: assets, the build job, its sensor and schedule, and
+the resources every one of them is configured by (orchestration/settings.py)."""
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
@@ -8,30 +9,41 @@ from orchestration.assets.dbt import disclosure_dbt_models
 from orchestration.assets.ingest import landing_extraction, raw_report_files
 from orchestration.assets.publish import published_warehouse
 from orchestration.assets.regions import administrative_divisions
-from orchestration.automation import daily_build, raw_folder_sensor
+from orchestration.automation import BUILD_JOB, daily_build, raw_folder_sensor
 from orchestration.lock import BuildLock
-from orchestration.project import dbt_project
+from orchestration.project import DBT_EXECUTABLE, dbt_project
+from orchestration.settings import Settings
 
 # DuckDB has one writer: every step of a run executes in one process, one at a time.
 build_warehouse = dg.define_asset_job(
-    "build_warehouse",
+    BUILD_JOB,
     selection=dg.AssetSelection.all(),
     executor_def=dg.in_process_executor,
     description="Discover raw files, extract, run dbt (models and tests), publish the warehouse.",
 )
 
-defs = dg.Definitions(
-    assets=[
-        raw_report_files,
-        landing_extraction,
-        administrative_divisions,
-        disclosure_dbt_models,
-        published_warehouse,
-    ],
-    asset_checks=[consistency_findings_by_rule],
-    jobs=[build_warehouse],
-    sensors=[raw_folder_sensor],
-    schedules=[daily_build],
-    resources={"dbt": DbtCliResource(project_dir=dbt_project), "build_lock": BuildLock()},
-    executor=dg.in_process_executor,
-)
+
+def make_definitions(settings: Settings) -> dg.Definitions:
+    """The code location configured by `settings` (the CLI passes its own)."""
+    return dg.Definitions(
+        assets=[
+            raw_report_files,
+            landing_extraction,
+            administrative_divisions,
+            disclosure_dbt_models,
+            published_warehouse,
+        ],
+        asset_checks=[consistency_findings_by_rule],
+        jobs=[build_warehouse],
+        sensors=[raw_folder_sensor],
+        schedules=[daily_build(settings)],
+        resources={
+            "settings": settings,
+            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
+            "build_lock": BuildLock(settings=settings),
+        },
+        executor=dg.in_process_executor,
+    )
+
+
+defs = make_definitions(Settings.from_env())

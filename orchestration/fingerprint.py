@@ -10,41 +10,22 @@ changed while it was read; with --retry-failed also a timeout)."""
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from orchestration import publish
+from orchestration import code_version, publish
 from orchestration.ingest.files import listing, listing_digest
-from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT, Settings
-
-_CODE = (
-    [PROJECT_ROOT / "orchestration"]
-    + [DBT_PROJECT_DIR / d for d in ("models", "macros", "seeds")]
-    + [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
-)
-
-
-@functools.cache
-def code_digest() -> str:
-    digest = hashlib.sha256()
-    for root in _CODE:
-        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
-        for path in files:
-            if path.suffix in (".py", ".sql", ".yml", ".yaml", ".csv"):
-                digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode() + b"\0")
-                digest.update(path.read_bytes() + b"\0")
-    return digest.hexdigest()[:32]
+from orchestration.settings import Settings, connect
 
 
 def build_fingerprint(settings: Settings) -> str:
     parts = [
         str(settings.raw_dir.resolve()),
         listing_digest(listing(settings.raw_dir)),
-        code_digest(),
+        code_version.digest(code_version.BUILD),
         f"{settings.max_file_bytes}/{settings.max_text_bytes}",
     ]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
@@ -61,7 +42,7 @@ class Published:
 
 def read_published(warehouse: Path) -> Published:
     """Raises duckdb.Error when the warehouse cannot be read."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect(warehouse, read_only=True) as con:
         row = con.execute("select fingerprint from landing.build_inputs").fetchone()
         try:
             retries = dict(

@@ -40,10 +40,6 @@ def held_lock_fds() -> tuple[int, ...]:
     return tuple(sorted(_held))
 
 
-def lock_path(settings: Settings) -> Path:
-    return settings.build_db.with_name(settings.build_db.name + ".lock")
-
-
 @contextmanager
 def build_lock(path: Path) -> Iterator[None]:
     """Hold the exclusive lock at `path`, or raise BuildLocked at once."""
@@ -74,7 +70,7 @@ def build_lock(path: Path) -> Iterator[None]:
 
 def check_unlocked(settings: Settings) -> None:
     """Raise BuildLocked if a build holds the lock now (takes and drops it)."""
-    with build_lock(lock_path(settings)):
+    with build_lock(settings.lock_path):
         pass
 
 
@@ -83,7 +79,9 @@ class BuildLock(dg.ConfigurableResource):
     resource up before the run's first step and tears it down after its last
     (every step runs in one process, the in-process executor), failed or not."""
 
+    settings: Settings
+
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[BuildLock]:
-        with build_lock(lock_path(Settings.from_env())):
+        with build_lock(self.settings.lock_path):
             yield self

@@ -22,7 +22,7 @@ import time
 import uuid
 from pathlib import Path
 
-import duckdb
+from orchestration.settings import connect
 
 CHUNK = 1 << 20
 # A temporary copy this old belongs to a publish that was killed: a live one
@@ -45,7 +45,7 @@ def _check_copy(path: Path, catalog: str, required: tuple[str, ...]) -> dict[str
     """Open the copy under the name readers will use, count the rows of the
     required tables and bind every view, so a copy whose views point at
     another database name is never published."""
-    with duckdb.connect() as con:
+    with connect() as con:
         con.execute(f"attach '{path}' as \"{catalog}\" (read_only)")
         counts = {
             table: con.execute(f'select count(*) from "{catalog}".{table}').fetchone()[0]
@@ -86,7 +86,7 @@ def publish_database(
             "a file name: dbt's views name the database by it"
         )
     # Fold the write-ahead log into the file so the copy holds everything.
-    with duckdb.connect(str(build_db)) as con:
+    with connect(build_db) as con:
         con.execute("checkpoint")
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_copies(target)

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration import settings
+
 # The warehouse file is opened by connect() itself, before these apply.
 SANDBOX = {
     "enable_external_access": False,  # no COPY, ATTACH, read_*/glob of other files, INSTALL/LOAD
@@ -49,7 +51,7 @@ class NotReading(Exception):
 
 def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
     """The published warehouse, read-only, with nothing outside it reachable."""
-    return duckdb.connect(str(warehouse), read_only=True, config=SANDBOX)
+    return settings.connect(warehouse, read_only=True, config=SANDBOX)
 
 
 def run(con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.DuckDBPyConnection:

@@ -1,7 +1,10 @@
-"""Where things live: the one place that reads paths from the environment.
+"""The warehouse's configuration: the one module that reads the environment.
 
-Everything is read when asked for (not at import), so the CLI can point a run
-at another raw folder or warehouse by setting the variables first.
+`Settings` is a Dagster resource. `definitions.py` builds it once from the
+environment (`Settings.from_env()`) and hands it to every asset, check,
+sensor and to the build lock; the CLI builds it the same way, with its
+options as overrides, and runs the job on Definitions made from it. The UI
+shows it under each run's resources.
 
 | variable                  | default                                   |
 |---------------------------|-------------------------------------------|
@@ -21,6 +24,9 @@ at another raw folder or warehouse by setting the variables first.
 |                           | unchanged, to retry files that failed     |
 | DISCLOSURE_RETRY_FAILED   | unset: 1 also parses again files that     |
 |                           | timed out before (`build --retry-failed`) |
+| DISCLOSURE_SCHEDULE_CRON  | `0 3 * * *`: when the daily build runs    |
+| DISCLOSURE_SCHEDULE_TIMEZONE | Asia/Shanghai                          |
+| DAGSTER_HOME              | unset: the CLI keeps no run history       |
 
 The size limits keep one odd file from stalling a run or a worker's memory:
 the extractor reads a file whole, and the text and HTML parsers take about a
@@ -40,8 +46,12 @@ under the same name for the staging views to resolve.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import duckdb
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -58,55 +68,133 @@ ENV_FILE_TIMEOUT = "DISCLOSURE_FILE_TIMEOUT"
 ENV_SENSOR_RETRIES = "DISCLOSURE_SENSOR_RETRIES"
 ENV_RETRY_FAILED = "DISCLOSURE_RETRY_FAILED"
 ENV_WORKER_MEMORY_MB = "DISCLOSURE_WORKER_MEMORY_MB"
+ENV_SCHEDULE_CRON = "DISCLOSURE_SCHEDULE_CRON"
+ENV_SCHEDULE_TIMEZONE = "DISCLOSURE_SCHEDULE_TIMEZONE"
 MB = 1 << 20
 
 
-def _path(var: str, default: Path) -> Path:
-    value = os.environ.get(var)
+def connect(
+    path: Path | str | None = None, read_only: bool = False, config: Mapping[str, Any] | None = None
+) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection to the file at `path` (None: in memory). Every
+    connection of the project is opened here, so all of them agree on how a
+    file is opened (DuckDB refuses a second in-process connection to one file
+    with another configuration)."""
+    return duckdb.connect(":memory:" if path is None else str(path), read_only, dict(config or {}))
+
+
+def _path(value: str | None, default: Path) -> str:
     path = Path(value).expanduser() if value else default
-    return path if path.is_absolute() else (Path.cwd() / path)
+    return str(path if path.is_absolute() else (Path.cwd() / path))
 
 
-@dataclass(frozen=True)
-class Settings:
-    raw_dir: Path
-    warehouse_path: Path  # the published, read-only-for-everyone file
-    build_db: Path  # the working database Dagster and dbt write into
-    cache_db: Path  # extraction results keyed by (sha256, extractor version)
-    workers: int
+class Settings(dg.ConfigurableResource):
+    """Where the warehouse's files live and the limits of a build."""
+
+    raw_folder: str
+    warehouse_file: str  # the published, read-only-for-everyone file
+    build_database: str  # the working database Dagster and dbt write into
+    cache_database: str  # extraction results keyed by (sha256, extractor version)
+    workers: int = 2  # extraction worker processes (0: parse in this process)
     batch_size: int = 16
-    max_file_bytes: int = 200 * MB  # any format: the extractor reads files whole
-    max_text_bytes: int = 5 * MB  # text and HTML: parse time grows with the text
-    settle_seconds: float = 60.0  # the raw-folder sensor waits for files to stop changing
-    file_timeout: float = 300.0  # a worker still parsing one file after this is stopped
+    max_file_mb: float = 200  # any format: the extractor reads files whole
+    max_text_mb: float = 5  # text and HTML: parse time grows with the text
+    file_timeout: float = 300  # a worker still parsing one file after this is stopped
+    worker_memory_mb: float = 2048  # an extraction worker's data limit (0: none)
+    settle_seconds: float = 60  # the raw-folder sensor waits for files to stop changing
     # A failure every build retries would otherwise start a build a minute.
     sensor_retries: int = 3  # builds the sensor starts on an unchanged folder to retry failures
     retry_failed: bool = False  # also parse again the contents that timed out before
-    worker_memory_bytes: int = 2048 * MB  # an extraction worker's data limit (0: none)
+    schedule_cron: str = "0 3 * * *"
+    schedule_timezone: str = "Asia/Shanghai"
+    dagster_home: str = ""  # where runs are recorded ('': a throwaway instance for the CLI)
 
     @classmethod
-    def from_env(cls) -> Settings:
-        warehouse = _path(ENV_WAREHOUSE, PROJECT_ROOT / "warehouse" / "disclosure.duckdb")
-        return cls(
-            raw_dir=_path(ENV_RAW, PROJECT_ROOT / "raw"),
-            warehouse_path=warehouse,
-            build_db=_path(ENV_BUILD_DB, warehouse.parent / "build" / warehouse.name),
-            cache_db=_path(ENV_CACHE, warehouse.parent / "cache" / "extractions.duckdb"),
-            workers=int(os.environ.get(ENV_WORKERS, "2")),
-            max_file_bytes=int(float(os.environ.get(ENV_MAX_FILE_MB, "200")) * MB),
-            max_text_bytes=int(float(os.environ.get(ENV_MAX_TEXT_MB, "5")) * MB),
-            settle_seconds=float(os.environ.get(ENV_SETTLE_SECONDS, "60")),
-            file_timeout=float(os.environ.get(ENV_FILE_TIMEOUT, "300")),
-            sensor_retries=int(os.environ.get(ENV_SENSOR_RETRIES, "3")),
-            retry_failed=os.environ.get(ENV_RETRY_FAILED, "") not in ("", "0"),
-            worker_memory_bytes=int(float(os.environ.get(ENV_WORKER_MEMORY_MB, "2048")) * MB),
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        raw_dir: Path | None = None,
+        warehouse: Path | None = None,
+        retry_failed: bool = False,
+    ) -> Settings:
+        """The settings the environment gives (the table above); the CLI's
+        options (`raw_dir`, `warehouse`, `retry_failed`) take the place of
+        their variables."""
+        env = dict(os.environ if environ is None else environ)
+        for name, value in ((ENV_RAW, raw_dir), (ENV_WAREHOUSE, warehouse)):
+            if value is not None:
+                env[name] = str(value)
+        if retry_failed:
+            env[ENV_RETRY_FAILED] = "1"
+        published = Path(
+            _path(env.get(ENV_WAREHOUSE), PROJECT_ROOT / "warehouse" / "disclosure.duckdb")
         )
+        return cls(
+            raw_folder=_path(env.get(ENV_RAW), PROJECT_ROOT / "raw"),
+            warehouse_file=str(published),
+            build_database=_path(
+                env.get(ENV_BUILD_DB), published.parent / "build" / published.name
+            ),
+            cache_database=_path(
+                env.get(ENV_CACHE), published.parent / "cache" / "extractions.duckdb"
+            ),
+            workers=int(env.get(ENV_WORKERS, "2")),
+            max_file_mb=float(env.get(ENV_MAX_FILE_MB, "200")),
+            max_text_mb=float(env.get(ENV_MAX_TEXT_MB, "5")),
+            file_timeout=float(env.get(ENV_FILE_TIMEOUT, "300")),
+            worker_memory_mb=float(env.get(ENV_WORKER_MEMORY_MB, "2048")),
+            settle_seconds=float(env.get(ENV_SETTLE_SECONDS, "60")),
+            sensor_retries=int(env.get(ENV_SENSOR_RETRIES, "3")),
+            retry_failed=env.get(ENV_RETRY_FAILED, "") not in ("", "0"),
+            schedule_cron=env.get(ENV_SCHEDULE_CRON, "0 3 * * *"),
+            schedule_timezone=env.get(ENV_SCHEDULE_TIMEZONE, "Asia/Shanghai"),
+            dagster_home=env.get("DAGSTER_HOME", ""),
+        )
+
+    # Typed views of the fields, for the code below the assets.
+    @property
+    def raw_dir(self) -> Path:
+        return Path(self.raw_folder)
+
+    @property
+    def warehouse_path(self) -> Path:
+        return Path(self.warehouse_file)
+
+    @property
+    def build_db(self) -> Path:
+        return Path(self.build_database)
+
+    @property
+    def cache_db(self) -> Path:
+        return Path(self.cache_database)
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * MB)
+
+    @property
+    def max_text_bytes(self) -> int:
+        return int(self.max_text_mb * MB)
+
+    @property
+    def worker_memory_bytes(self) -> int:
+        return int(self.worker_memory_mb * MB)
 
     @property
     def dbt_target_dir(self) -> Path:
         """dbt's artifacts (run_results.json, compiled SQL, logs) of the last build."""
         return self.build_db.parent / "dbt-target"
 
-    def dbt_env(self) -> dict[str, str]:
-        """The variables dbt's profiles.yml reads."""
-        return {ENV_BUILD_DB: str(self.build_db)}
+    @property
+    def lock_path(self) -> Path:
+        """The lock one build at a time holds (orchestration/lock.py)."""
+        return self.build_db.with_name(self.build_db.name + ".lock")
+
+    def dbt_vars(self) -> dict[str, str]:
+        """What dbt's profiles.yml reads (`--vars`): the build database."""
+        return {"build_db": str(self.build_db)}
+
+    def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+        """The build database."""
+        return connect(self.build_db, read_only=read_only)

@@ -15,6 +15,7 @@ from orchestration.settings import (
     ENV_WAREHOUSE,
     ENV_WORKERS,
     PROJECT_ROOT,
+    Settings,
 )
 
 RAW = PROJECT_ROOT / "raw"
@@ -53,13 +54,14 @@ def built_warehouse_run(tmp_path_factory):
     after running the build_warehouse job once."""
     from dagster import DagsterInstance
 
-    from orchestration.definitions import defs
+    from orchestration.definitions import make_definitions
 
     root = tmp_path_factory.mktemp("built")
     raw = root / "raw"
     shutil.copytree(RAW, raw)
     warehouse = root / "warehouse" / "disclosure.duckdb"
     with _settings_env(raw, warehouse):
+        defs = make_definitions(Settings.from_env())
         result = defs.resolve_job_def("build_warehouse").execute_in_process(
             instance=DagsterInstance.ephemeral(), raise_on_error=False
         )

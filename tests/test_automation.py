@@ -9,7 +9,7 @@ import pytest
 
 from orchestration.automation import BUILD_JOB, daily_build, raw_folder_sensor
 from orchestration.definitions import defs
-from orchestration.settings import ENV_RAW, ENV_SETTLE_SECONDS
+from orchestration.settings import ENV_RAW, ENV_SETTLE_SECONDS, Settings
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,9 @@ def write_old(path, text, age=3600):
 
 def tick(instance, cursor=None):
     """Evaluate the sensor once; returns (run requests, skip reason, new cursor)."""
-    context = dg.build_sensor_context(instance=instance, cursor=cursor)
+    context = dg.build_sensor_context(
+        instance=instance, cursor=cursor, resources={"settings": Settings.from_env()}
+    )
     result = raw_folder_sensor(context)
     if isinstance(result, dg.SkipReason):
         return [], result.skip_message, context.cursor
@@ -142,7 +144,7 @@ def test_sensor_reads_no_file(raw, instance, monkeypatch):
 def test_daily_schedule_requests_one_build_per_day(instance):
     when = datetime(2026, 4, 1, 3, 0, tzinfo=UTC)
     context = dg.build_schedule_context(instance=instance, scheduled_execution_time=when)
-    request = daily_build(context)
+    request = daily_build(Settings.from_env())(context)
     assert isinstance(request, dg.RunRequest)
     assert request.run_key == "daily-2026-04-01"
     assert request.tags["disclosure/trigger"] == "daily_build"
@@ -150,4 +152,4 @@ def test_daily_schedule_requests_one_build_per_day(instance):
 
 def test_daily_schedule_skips_while_a_build_is_running(instance, running_build):
     context = dg.build_schedule_context(instance=instance)
-    assert isinstance(daily_build(context), dg.SkipReason)
+    assert isinstance(daily_build(Settings.from_env())(context), dg.SkipReason)

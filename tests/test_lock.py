@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from orchestration.cli import main
-from orchestration.lock import BuildLocked, build_lock, lock_path
+from orchestration.lock import BuildLocked, build_lock
 from orchestration.settings import Settings
 
 
@@ -51,7 +51,7 @@ def held(tmp_path, settings_env):
     raw.mkdir()
     (raw / "a.txt").write_text("报告", encoding="utf-8")
     with settings_env(raw, tmp_path / "wh" / "disclosure.duckdb"):
-        lock = build_lock(lock_path(Settings.from_env()))
+        lock = build_lock(Settings.from_env().lock_path)
         with lock:
             yield
 
@@ -66,8 +66,9 @@ def test_every_run_of_the_job_takes_the_lock(held):
     """Runs launched from the UI, the sensor or the schedule hold it too."""
     from dagster import DagsterInstance
 
-    from orchestration.definitions import defs
+    from orchestration.definitions import make_definitions
 
+    defs = make_definitions(Settings.from_env())  # as a code location loads them
     result = defs.resolve_job_def("build_warehouse").execute_in_process(
         instance=DagsterInstance.ephemeral(), raise_on_error=False
     )

@@ -63,8 +63,11 @@ def test_the_sensor_requests_a_build_for_it(raw, monkeypatch):
     monkeypatch.setenv(ENV_RAW, str(raw))
     monkeypatch.setenv(ENV_SETTLE_SECONDS, "60")
     with dg.instance_for_test() as instance:
-        first = dg.build_sensor_context(instance=instance)
+        resources = {"settings": Settings.from_env()}
+        first = dg.build_sensor_context(instance=instance, resources=resources)
         assert isinstance(raw_folder_sensor(first), dg.RunRequest)
         write_same_size_and_mtime(raw / "a.txt", "甲 99")
-        second = dg.build_sensor_context(instance=instance, cursor=first.cursor)
+        second = dg.build_sensor_context(
+            instance=instance, cursor=first.cursor, resources=resources
+        )
         assert isinstance(raw_folder_sensor(second), dg.RunRequest)

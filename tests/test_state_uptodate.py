@@ -141,7 +141,9 @@ def sensor_env(env, monkeypatch):
 def ticks(instance, n: int) -> list:
     out, cursor = [], None
     for _ in range(n):
-        context = dg.build_sensor_context(instance=instance, cursor=cursor)
+        context = dg.build_sensor_context(
+            instance=instance, cursor=cursor, resources={"settings": Settings.from_env()}
+        )
         out.append(raw_folder_sensor(context))
         cursor = context.cursor
     return out

@@ -20,9 +20,8 @@ from orchestration.extract.model import Extraction, Identity, IngestError
 from orchestration.ingest.cache import ExtractionCache
 from orchestration.ingest.extraction import build_landing
 from orchestration.ingest.files import discover, files_frame
-from orchestration.settings import ENV_WORKER_MEMORY_MB, PROJECT_ROOT
+from orchestration.settings import MB, PROJECT_ROOT
 
-MB = 1 << 20
 MARKS = "DISCLOSURE_TEST_MARKS"  # folder where the stand-ins note each start
 
 
@@ -105,9 +104,9 @@ def is_running(pid: int) -> bool:
 # --- memory ---
 
 
-def test_a_file_over_the_memory_limit_fails_alone(tmp_path, monkeypatch):
-    monkeypatch.setenv(ENV_WORKER_MEMORY_MB, "512")
-    result = landing(tmp_path, {"a.txt": "甲", "b-hog.txt": "HOG", "c.txt": "乙", "d.txt": "丙"})
+def test_a_file_over_the_memory_limit_fails_alone(tmp_path):
+    files = {"a.txt": "甲", "b-hog.txt": "HOG", "c.txt": "乙", "d.txt": "丙"}
+    result = landing(tmp_path, files, memory_limit=512 * MB)
     assert errors_of(result) == {
         "b-hog.txt": (
             "extract",

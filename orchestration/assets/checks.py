@@ -13,10 +13,7 @@ an exception in the check (the database cannot be opened) would fail its step
 and so leave the old warehouse published, like any failed step.
 """
 
-from pathlib import Path
-
 import dagster as dg
-import duckdb
 
 from orchestration.settings import Settings
 
@@ -47,10 +44,10 @@ def markdown_table(columns: list[str], rows: list[tuple]) -> str:
     return "\n".join(lines)
 
 
-def findings_summary(build_db: Path) -> tuple[dict[str, int], str]:
+def findings_summary(settings: Settings) -> tuple[dict[str, int], str]:
     """(findings per rule, the first findings as a markdown table), read from the
     build database with a read-only connection closed before returning."""
-    with duckdb.connect(str(build_db), read_only=True) as con:
+    with settings.connect(read_only=True) as con:
         counts = dict(
             con.execute(
                 "select rule, count(*) from marts.consistency_finding group by rule order by rule"
@@ -74,8 +71,10 @@ def findings_summary(build_db: Path) -> tuple[dict[str, int], str]:
         "Always passes (severity WARN): findings are facts about the sources, not failures."
     ),
 )
-def consistency_findings_by_rule(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-    counts, first = findings_summary(Settings.from_env().build_db)
+def consistency_findings_by_rule(
+    context: dg.AssetCheckExecutionContext, settings: Settings
+) -> dg.AssetCheckResult:
+    counts, first = findings_summary(settings)
     total = sum(counts.values())
     if total:
         context.log.info(f"{total} consistency findings: {counts}")

@@ -36,20 +36,6 @@ class DisclosureDbtTranslator(DagsterDbtTranslator):
         return super().get_group_name(dbt_resource_props)
 
 
-@contextmanager
-def _environ(values: Mapping[str, str]):
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
 class _BoundSubprocess:
     """The subprocess module, but Popen starts a child that dies with this
     process (orchestration.children) and holds this process's locks until it
@@ -95,13 +81,13 @@ def _wait_for(process: subprocess.Popen) -> None:
     project=dbt_project,
     dagster_dbt_translator=DisclosureDbtTranslator(),
 )
-def disclosure_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def disclosure_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: Settings
+):
     """`dbt build`: seeds, staging views, mart tables, then their tests as asset checks."""
-    # dbt inherits the environment when the invocation starts: point profiles.yml
-    # at this run's build database. (No .fetch_row_counts(): it keeps a DuckDB
-    # connection open in this process, which locks the file against the publish
-    # step; published_warehouse reports the mart row counts instead.)
-    settings = Settings.from_env()
+    # (No .fetch_row_counts(): it keeps a DuckDB connection open in this
+    # process, which locks the file against the publish step;
+    # published_warehouse reports the mart row counts instead.)
     # Marts are tables rebuilt whole by every run; a model removed or renamed
     # since the last run would leave its table behind: drop those first.
     dropped = drop_stale_relations(settings.build_db, _dbt_relations())
@@ -109,10 +95,12 @@ def disclosure_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource
         context.log.info(f"dropped relations no dbt model builds any more: {dropped}")
     total = len(context.selected_asset_keys) + len(context.selected_asset_check_keys)
     progress.emit("stage", name="dbt", total=total)
-    with _environ(settings.dbt_env()), _dbt_bound_to_build():
+    # profiles.yml reads the build database from --vars.
+    args = ["build", "--vars", json.dumps(settings.dbt_vars())]
+    with _dbt_bound_to_build():
         # One target folder next to the build database, reused run after run
         # (dagster-dbt's default is a new folder under dbt_project/target each time).
-        invocation = dbt.cli(["build"], context=context, target_path=settings.dbt_target_dir)
+        invocation = dbt.cli(args, context=context, target_path=settings.dbt_target_dir)
     try:
         for event in invocation.stream():
             if isinstance(event, dg.Output | dg.AssetMaterialization):

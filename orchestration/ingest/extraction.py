@@ -23,7 +23,7 @@ from orchestration.children import die_with_parent
 from orchestration.extract.model import LANDING_SCHEMAS, Extraction, IngestError, report_id_for
 from orchestration.ingest.cache import ExtractionCache, Outcome
 from orchestration.ingest.files import FILES_SCHEMA
-from orchestration.settings import ENV_WORKER_MEMORY_MB, MB, Settings
+from orchestration.settings import ENV_WORKER_MEMORY_MB, MB
 
 
 @dataclass(frozen=True)
@@ -286,15 +286,14 @@ def extract_contents(
     on_batch: Callable[[list[Outcome]], None],
     on_file: Callable[[Path, Outcome], None] = lambda _path, _outcome: None,
     file_timeout: float | None = None,
-    memory_limit: int | None = None,
+    memory_limit: int = 0,
 ) -> list[Outcome]:
     """Extract each (sha256, path) in `todo`, `workers` processes at a time
     (0: in this process), handing each finished file to `on_file` and each
     finished batch to `on_batch` so it is stored before the next starts.
 
     The worker processes are started once and serve every batch; each may
-    take `memory_limit` bytes (None: the DISCLOSURE_WORKER_MEMORY_MB setting;
-    0: no limit). A file still running `file_timeout` seconds after a worker
+    take `memory_limit` bytes (0: no limit). A file still running `file_timeout` seconds after a worker
     took it fails (stage "timeout", cached as such) and the pool is replaced.
     When a worker dies (a crash in a C library, the OOM killer), the files it
     may have been parsing run again one at a time, so that only the file that
@@ -313,8 +312,6 @@ def extract_contents(
             outcomes += done
         return outcomes
 
-    if memory_limit is None:
-        memory_limit = Settings.from_env().worker_memory_bytes
     pool = _Workers(workers, extractor, memory_limit)
     try:
         for batch in _batches(todo, batch_size):
@@ -435,6 +432,7 @@ def build_landing(
     log: Callable[[str], None] = lambda _msg: None,
     warn: Callable[[str], None] | None = None,
     file_timeout: float | None = None,
+    memory_limit: int = 0,
     retry_failed: bool = False,
 ) -> LandingBuild:
     """Extract what the cache lacks (with `retry_failed`, also the contents
@@ -477,6 +475,7 @@ def build_landing(
             on_batch=store,
             on_file=each,
             file_timeout=file_timeout,
+            memory_limit=memory_limit,
         )
         retry = {}
         for outcome in done:

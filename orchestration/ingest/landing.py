@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import polars as pl
+
+from orchestration.settings import connect
 
 LANDING_SCHEMA = "landing"
 
@@ -19,7 +20,7 @@ def drop_stale_relations(db_path: Path, keep: set[tuple[str, str]]) -> list[str]
         return []
     schemas = sorted({schema for schema, _ in keep})
     dropped = []
-    with duckdb.connect(str(db_path)) as con:
+    with connect(db_path) as con:
         found = con.execute(
             "select table_schema, table_name, table_type from information_schema.tables "
             "where table_catalog = current_database() and table_schema in (select unnest(?))",
@@ -40,7 +41,7 @@ def write_tables(
     """CREATE OR REPLACE each frame as `schema.<name>` in one transaction: a
     failure leaves every table as it was."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(db_path)) as con:
+    with connect(db_path) as con:
         con.execute("begin transaction")
         try:
             con.execute(f'create schema if not exists "{schema}"')
@@ -57,5 +58,5 @@ def write_tables(
 def read_table(db_path: Path, name: str, schema: str = LANDING_SCHEMA) -> pl.DataFrame:
     # Not read_only: DuckDB refuses a second in-process connection to one file
     # with another configuration, and only this build writes the file anyway.
-    with duckdb.connect(str(db_path)) as con:
+    with connect(db_path) as con:
         return con.sql(f'select * from "{schema}"."{name}"').pl()
