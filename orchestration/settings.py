@@ -73,14 +73,30 @@ ENV_SCHEDULE_TIMEZONE = "DISCLOSURE_SCHEDULE_TIMEZONE"
 MB = 1 << 20
 
 
+# The storage format of every database file the project creates: the
+# published warehouse opens in the DuckDB clients people have installed (the
+# 1.5 CLI, notebooks on an older duckdb), not only in this duckdb. A file keeps
+# the format it was created in whoever writes it later (dbt included).
+STORAGE_VERSION = "v1.5.0"
+
+
 def connect(
     path: Path | str | None = None, read_only: bool = False, config: Mapping[str, Any] | None = None
 ) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection to the file at `path` (None: in memory). Every
     connection of the project is opened here, so all of them agree on how a
     file is opened (DuckDB refuses a second in-process connection to one file
-    with another configuration)."""
-    return duckdb.connect(":memory:" if path is None else str(path), read_only, dict(config or {}))
+    with another configuration) and create files in STORAGE_VERSION."""
+    options = {"storage_compatibility_version": STORAGE_VERSION, **(config or {})}
+    return duckdb.connect(":memory:" if path is None else str(path), read_only, options)
+
+
+def storage_version(con: duckdb.DuckDBPyConnection) -> str:
+    """The storage format of the connection's database file ('v1.5.0+')."""
+    tags = con.execute(
+        "select tags from duckdb_databases() where database_name = current_database()"
+    ).fetchone()[0]
+    return tags.get("storage_version", "")
 
 
 def _path(value: str | None, default: Path) -> str:

@@ -1,6 +1,10 @@
 """The analyst questions of the README, run against the warehouse built from raw/."""
 
+import csv
+import io
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -82,3 +86,27 @@ def test_numbers_trace_to_their_source(run):
     table = [r for r in helan if r[cols.index("value_source")] == "table"]
     assert [(r[cols.index("value")], r[cols.index("source_text")]) for r in table] == [(2, "2")]
     assert table[0][cols.index("source_locator")].startswith("line ")
+
+
+DUCKDB_CLI = Path(sys.executable).parent / "duckdb"  # from the duckdb-cli package (dev extra)
+
+
+@pytest.mark.skipif(not DUCKDB_CLI.exists(), reason="the duckdb-cli package is not installed")
+@pytest.mark.parametrize("number", range(5))
+def test_the_duckdb_cli_opens_the_warehouse_and_runs_the_readme_queries(
+    built_warehouse, run, number
+):
+    """The warehouse is published in a storage format the DuckDB CLI people install
+    (1.5) reads, although this project writes it with a newer duckdb."""
+    sql = analyst_queries()[number]
+    done = subprocess.run(
+        [str(DUCKDB_CLI), "-readonly", "-csv", "-nullvalue", "∅", str(built_warehouse), "-c", sql],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    header, *lines = list(csv.reader(io.StringIO(done.stdout)))
+    rows, cols = run(sql)
+    assert header == cols
+    assert lines == [["∅" if v is None else str(v) for v in row] for row in rows]

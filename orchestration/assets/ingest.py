@@ -16,7 +16,7 @@ from orchestration.ingest.cache import (
 )
 from orchestration.ingest.extraction import FromBytes, build_landing
 from orchestration.ingest.files import Limits, discover, files_frame
-from orchestration.ingest.landing import read_table, write_tables
+from orchestration.ingest.landing import read_table, remove_if_other_format, write_tables
 from orchestration.lock import BuildLock
 from orchestration.settings import Settings
 
@@ -84,6 +84,9 @@ def raw_report_files(
     frame = files_frame(found)
     # The build database is rebuilt whole by every run: a damaged one is only in the way.
     set_aside_if_damaged(settings.build_db, _set_aside_logger(context, "build database", set_aside))
+    old_format = remove_if_other_format(settings.build_db)
+    if old_format:
+        context.log.info(f"build database in storage format {old_format}: started anew")
     write_tables(settings.build_db, {"files": frame, "build_inputs": inputs})
     by_format = {fmt: n for fmt, n in frame.group_by("source_format").len().iter_rows()}
     context.log.info(f"{frame.height} files under {settings.raw_dir}: {by_format}")

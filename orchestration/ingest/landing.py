@@ -6,7 +6,7 @@ from pathlib import Path
 
 import polars as pl
 
-from orchestration.settings import connect
+from orchestration.settings import STORAGE_VERSION, connect, storage_version
 
 LANDING_SCHEMA = "landing"
 
@@ -33,6 +33,22 @@ def drop_stale_relations(db_path: Path, keep: set[tuple[str, str]]) -> list[str]
             con.execute(f'drop {what} if exists "{schema}"."{name}" cascade')
             dropped.append(f"{schema}.{name}")
     return dropped
+
+
+def remove_if_other_format(db_path: Path) -> str | None:
+    """Delete the build database when it was made in another storage format
+    than STORAGE_VERSION (by an older release of this project): every run
+    rebuilds it whole, and the file published is this one. Returns the
+    format it had, or None when it was kept (or absent)."""
+    if not db_path.exists():
+        return None
+    with connect(db_path, read_only=True) as con:
+        found = storage_version(con)
+    if found.rstrip("+") == STORAGE_VERSION:
+        return None
+    db_path.unlink()
+    db_path.with_name(db_path.name + ".wal").unlink(missing_ok=True)
+    return found
 
 
 def write_tables(
