@@ -1,12 +1,14 @@
 """The Dagster code location: assets, the build job, its sensor and schedule, and
 the resources every one of them is configured by (orchestration/settings.py)."""
 
+import warnings
+
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from orchestration.assets.checks import consistency_findings_by_rule
 from orchestration.assets.dbt import disclosure_dbt_models
-from orchestration.assets.ingest import landing_extraction, raw_report_files
+from orchestration.assets.ingest import landing_extraction, raw_folder, raw_report_files
 from orchestration.assets.publish import published_warehouse
 from orchestration.assets.regions import administrative_divisions
 from orchestration.automation import BUILD_JOB, daily_build, raw_folder_sensor
@@ -25,14 +27,25 @@ build_warehouse = dg.define_asset_job(
 
 def make_definitions(settings: Settings) -> dg.Definitions:
     """The code location configured by `settings` (the CLI passes its own)."""
+    with warnings.catch_warnings():
+        # Code references are a beta API of Dagster; the warning is not for users.
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        return _definitions(settings)
+
+
+def _definitions(settings: Settings) -> dg.Definitions:
     return dg.Definitions(
-        assets=[
-            raw_report_files,
-            landing_extraction,
-            administrative_divisions,
-            disclosure_dbt_models,
-            published_warehouse,
-        ],
+        # Each asset's page links to the file and line that define it.
+        assets=dg.with_source_code_references(
+            [
+                raw_folder,
+                raw_report_files,
+                landing_extraction,
+                administrative_divisions,
+                disclosure_dbt_models,
+                published_warehouse,
+            ]
+        ),
         asset_checks=[consistency_findings_by_rule],
         jobs=[build_warehouse],
         sensors=[raw_folder_sensor],

@@ -32,7 +32,7 @@ from orchestration.extract.model import (
 from orchestration.ingest.extraction import INGEST_ERRORS_SCHEMA
 from orchestration.ingest.files import FILES_SCHEMA
 from orchestration.ingest.landing import write_tables
-from orchestration.settings import DBT_PROJECT_DIR, ENV_BUILD_DB
+from orchestration.settings import DBT_PROJECT_DIR, ENV_BUILD_DB, Settings
 
 RULES = {
     "sum_of",
@@ -808,12 +808,16 @@ def test_findings_check_counts_per_rule_passes_and_lets_go_of_the_db(
     build_db.parent.mkdir()
     shutil.copy(built_warehouse, build_db)
     with settings_env(tmp_path / "raw", tmp_path / "disclosure.duckdb", build_db=build_db):
-        result = consistency_findings_by_rule(dg.build_asset_check_context())
+        result = consistency_findings_by_rule(
+            dg.build_asset_check_context(), settings=Settings.from_env()
+        )
     assert result.passed
     assert result.severity == dg.AssetCheckSeverity.WARN
     meta = {k: getattr(v, "value", v) for k, v in result.metadata.items()}
     assert meta["findings"] == 1 and meta["findings/narrative_vs_table"] == 1
-    assert "隆德县人民政府" in meta["first_findings"]
+    first = result.metadata["first_findings"]
+    assert [r.data["organization"] for r in first.records] == ["隆德县人民政府"]
+    assert "expected" in [c.name for c in first.schema.columns]
     # No connection left open: the publish step opens the file read-write next.
     with duckdb.connect(str(build_db)) as con:
         con.execute("checkpoint")

@@ -15,6 +15,7 @@ and so leave the old warehouse published, like any failed step.
 
 import dagster as dg
 
+from orchestration.assets.metadata import table_preview
 from orchestration.settings import Settings
 
 CONSISTENCY_FINDING = dg.AssetKey(["marts", "consistency_finding"])
@@ -31,21 +32,8 @@ PREVIEW_COLUMNS = [
 ]
 
 
-def markdown_table(columns: list[str], rows: list[tuple]) -> str:
-    """Rows as a markdown table, every cell whole ('|' escaped)."""
-    if not rows:
-        return "_(no findings)_"
-
-    def cell(v) -> str:
-        return "" if v is None else str(v).replace("|", "\\|").replace("\n", " ")
-
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def findings_summary(settings: Settings) -> tuple[dict[str, int], str]:
-    """(findings per rule, the first findings as a markdown table), read from the
+def findings_summary(settings: Settings) -> tuple[dict[str, int], dg.MetadataValue]:
+    """(findings per rule, the first findings as table metadata), read from the
     build database with a read-only connection closed before returning."""
     with settings.connect(read_only=True) as con:
         counts = dict(
@@ -53,13 +41,13 @@ def findings_summary(settings: Settings) -> tuple[dict[str, int], str]:
                 "select rule, count(*) from marts.consistency_finding group by rule order by rule"
             ).fetchall()
         )
-        first = con.execute(
+        first = con.sql(
             f"select {', '.join(PREVIEW_COLUMNS)} "
             "from marts.consistency_finding f left join marts.dim_report r using (report_id) "
             "order by rule, organization, report_year, indicator_code, applicant_type "
             "limit 20"
-        ).fetchall()
-    return counts, markdown_table(PREVIEW_COLUMNS, first)
+        ).pl()
+    return counts, table_preview(first, rows=20)
 
 
 @dg.asset_check(
@@ -88,6 +76,6 @@ def consistency_findings_by_rule(
         metadata={
             "findings": total,
             **{f"findings/{rule}": n for rule, n in counts.items()},
-            "first_findings": dg.MetadataValue.md(first),
+            "first_findings": first,
         },
     )

@@ -9,13 +9,18 @@ from contextlib import contextmanager
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    dbt_assets,
+)
 from dagster_dbt.core import dbt_cli_invocation
 
-from orchestration import progress
+from orchestration import docs, progress
 from orchestration.children import die_with_parent
 from orchestration.ingest.landing import drop_stale_relations
-from orchestration.lock import held_lock_fds
+from orchestration.lock import BuildLock, held_lock_fds
 from orchestration.project import dbt_project
 from orchestration.settings import Settings
 
@@ -79,15 +84,17 @@ def _wait_for(process: subprocess.Popen) -> None:
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    dagster_dbt_translator=DisclosureDbtTranslator(),
+    dagster_dbt_translator=DisclosureDbtTranslator(
+        settings=DagsterDbtTranslatorSettings(enable_code_references=True)
+    ),
 )
 def disclosure_dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: Settings
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    settings: Settings,
+    build_lock: BuildLock,  # held for the run, also when only some models are materialized
 ):
     """`dbt build`: seeds, staging views, mart tables, then their tests as asset checks."""
-    # (No .fetch_row_counts(): it keeps a DuckDB connection open in this
-    # process, which locks the file against the publish step;
-    # published_warehouse reports the mart row counts instead.)
     # Marts are tables rebuilt whole by every run; a model removed or renamed
     # since the last run would leave its table behind: drop those first.
     dropped = drop_stale_relations(settings.build_db, _dbt_relations())
@@ -101,15 +108,89 @@ def disclosure_dbt_models(
         # One target folder next to the build database, reused run after run
         # (dagster-dbt's default is a new folder under dbt_project/target each time).
         invocation = dbt.cli(args, context=context, target_path=settings.dbt_target_dir)
+    events, failure = [], None
     try:
         for event in invocation.stream():
             if isinstance(event, dg.Output | dg.AssetMaterialization):
                 progress.emit("dbt", name=event.output_name if isinstance(event, dg.Output) else "")
             elif isinstance(event, dg.AssetCheckResult):
                 progress.emit("dbt", name=event.check_name, passed=event.passed)
-            yield event
+            events.append(event)
+    except Exception as e:  # a model or test failed: what was built is still reported
+        failure = e
     finally:
         _wait_for(invocation.process)
+    # Row counts and column types are read once dbt has ended: while it runs, it
+    # holds the build database (DuckDB: one writing process per file).
+    yield from _with_table_metadata(context, settings, events)
+    if failure is not None:
+        raise failure
+    published = dg.AssetKey("published_warehouse")
+    if context.run.asset_selection is not None and published not in context.run.asset_selection:
+        context.log.warning(
+            f"only the build database {settings.build_db} was updated: the published "
+            f"warehouse {settings.warehouse_path} is unchanged until published_warehouse "
+            "is materialized (or the build_warehouse job runs)"
+        )
+
+
+def _with_table_metadata(
+    context: dg.AssetExecutionContext, settings: Settings, events: list
+) -> Iterator:
+    """Each model's Output with its row count and its columns (name, DuckDB type,
+    dbt description) as Dagster's table metadata."""
+    outputs = [e for e in events if isinstance(e, dg.Output)]
+    relations = {id(e): tuple(context.asset_key_for_output(e.output_name).path) for e in outputs}
+    described = _column_descriptions()
+    with settings.connect(read_only=True) as con:
+        found = con.execute(
+            "select table_schema, table_name, column_name, data_type from information_schema.columns "
+            "where table_catalog = current_database() order by table_schema, table_name, "
+            "ordinal_position"
+        ).fetchall()
+        columns: dict[tuple[str, str], list[dg.TableColumn]] = {}
+        for schema, table, column, data_type in found:
+            text = described.get((schema, table), {}).get(column)
+            columns.setdefault((schema, table), []).append(
+                dg.TableColumn(column, data_type, description=text)
+            )
+        counts = {
+            relation: con.execute(
+                f"select count(*) from {'.'.join(quote(p) for p in relation)}"
+            ).fetchone()[0]
+            for relation in set(relations.values())
+            if relation in columns
+        }
+    for event in events:
+        relation = relations.get(id(event))
+        if relation in counts:
+            event = event.with_metadata(
+                {
+                    **event.metadata,
+                    "dagster/row_count": counts[relation],
+                    "dagster/column_schema": dg.TableSchema(columns=columns[relation]),
+                    "dbt_docs": dg.MetadataValue.url(
+                        docs.docs_url(settings, event.metadata["unique_id"].value)
+                    ),
+                }
+            )
+        yield event
+
+
+def _column_descriptions() -> dict[tuple[str, str], dict[str, str]]:
+    """(schema, relation) -> {column: description} from the dbt manifest."""
+    nodes = json.loads(dbt_project.manifest_path.read_text())["nodes"].values()
+    return {
+        (n["schema"], n.get("alias") or n["name"]): {
+            name: c.get("description") or None for name, c in n.get("columns", {}).items()
+        }
+        for n in nodes
+        if n["resource_type"] in ("model", "seed", "snapshot")
+    }
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _dbt_relations() -> set[tuple[str, str]]:

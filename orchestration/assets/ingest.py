@@ -1,11 +1,13 @@
 """Python assets that fill the `landing` schema of the build database."""
 
+import warnings
 from pathlib import Path
 
 import dagster as dg
 import polars as pl
 
 from orchestration import extract, progress
+from orchestration.assets.metadata import table_preview
 from orchestration.extract.model import LANDING_SCHEMAS
 from orchestration.fingerprint import build_fingerprint
 from orchestration.ingest.cache import (
@@ -15,28 +17,15 @@ from orchestration.ingest.cache import (
     set_aside_if_damaged,
 )
 from orchestration.ingest.extraction import FromBytes, build_landing
-from orchestration.ingest.files import Limits, discover, files_frame
+from orchestration.ingest.files import Limits, discover, files_frame, listing, listing_digest
 from orchestration.ingest.landing import read_table, remove_if_other_format, write_tables
 from orchestration.lock import BuildLock
 from orchestration.settings import Settings
 
 GROUP = "landing"
+RAW_FOLDER_KEY = dg.AssetKey("raw_folder")
 FILES_KEY = dg.AssetKey(["landing", "files"])
 LANDING_TABLES = (*LANDING_SCHEMAS, "ingest_errors")
-
-
-def markdown_preview(frame: pl.DataFrame, columns: list[str], rows: int = 10) -> dg.MetadataValue:
-    """The first rows of a frame as a markdown table."""
-    head = frame.select([c for c in columns if c in frame.columns]).head(rows)
-    with pl.Config(
-        tbl_formatting="MARKDOWN",
-        tbl_hide_column_data_types=True,
-        tbl_hide_dataframe_shape=True,
-        tbl_rows=rows,
-        tbl_cols=len(columns),
-        fmt_str_lengths=60,
-    ):
-        return dg.MetadataValue.md(str(head) if head.height else "_(no rows)_")
 
 
 def _set_aside_logger(context: dg.AssetExecutionContext, what: str, moved: list[str]):
@@ -52,8 +41,35 @@ def _set_aside_logger(context: dg.AssetExecutionContext, what: str, moved: list[
     return set_aside
 
 
+def observe_raw_folder(settings: Settings) -> dg.ObserveResult:
+    entries = listing(settings.raw_dir) if settings.raw_dir.is_dir() else []
+    return dg.ObserveResult(
+        data_version=dg.DataVersion(listing_digest(entries)),
+        metadata={
+            "path": dg.MetadataValue.path(str(settings.raw_dir)),
+            "files": len(entries),
+            "total_bytes": sum(max(e[1], 0) for e in entries),
+        },
+    )
+
+
+with warnings.catch_warnings():  # a beta API of Dagster; the warning is not for users
+    warnings.simplefilter("ignore", dg.BetaWarning)
+    raw_folder = dg.observable_source_asset(
+        key=RAW_FOLDER_KEY,
+        group_name=GROUP,
+        description=(
+            "The folder of raw reports (PDF, DOCX, HTML, text), as Dagster observes it: its "
+            "data version is the digest of the (path, size, mtime, ctime, inode) listing, so "
+            "the UI shows when it changed; no file is read. raw_folder_sensor watches the "
+            "same digest."
+        ),
+    )(observe_raw_folder)
+
+
 @dg.asset(
     key=FILES_KEY,
+    deps=[RAW_FOLDER_KEY],
     group_name=GROUP,
     kinds={"python", "duckdb"},
     description=(
@@ -102,7 +118,7 @@ def raw_report_files(
             "not_extractable": frame.filter(pl.col("status") != "ok").height,
             "total_bytes": int(frame["size_bytes"].sum()),
             "set_aside": set_aside,  # damaged cache or build database files moved away
-            "preview": markdown_preview(frame, list(frame.columns)),
+            "preview": table_preview(frame, list(frame.columns)),
         }
     )
 
@@ -201,6 +217,6 @@ def landing_extraction(
                     if name == "reports"
                     else {}
                 ),
-                "preview": markdown_preview(frames[name], previews[name]),
+                "preview": table_preview(frames[name], previews[name]),
             },
         )

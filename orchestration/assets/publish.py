@@ -1,10 +1,12 @@
 """The published warehouse: the build database copied atomically once every mart is built."""
 
+from datetime import timedelta
+
 import dagster as dg
 
 from orchestration import progress, summary
 from orchestration.assets.dbt import MART_KEYS
-from orchestration.assets.ingest import markdown_preview
+from orchestration.assets.metadata import table_preview
 from orchestration.lock import BuildLock
 from orchestration.publish import publish_database
 from orchestration.settings import Settings
@@ -15,6 +17,10 @@ from orchestration.settings import Settings
     deps=MART_KEYS,
     group_name="publish",
     kinds={"duckdb"},
+    # The daily build publishes once a day: a warehouse older than that is stale.
+    freshness_policy=dg.FreshnessPolicy.time_window(
+        warn_window=timedelta(hours=25), fail_window=timedelta(hours=49)
+    ),
     description=(
         "The warehouse readers open: the build database copied next to the target, "
         "fsynced, checked, and moved over the old file with os.replace."
@@ -45,10 +51,7 @@ def published_warehouse(
             "path": dg.MetadataValue.path(str(settings.warehouse_path)),
             "size_bytes": size,
             **built,
-            **{
-                f"preview/{name}": markdown_preview(frame, list(frame.columns))
-                for name, frame in previews.items()
-            },
+            **{f"preview/{name}": table_preview(frame) for name, frame in previews.items()},
             **{f"rows/{table}": n for table, n in counts.items()},
         }
     )
