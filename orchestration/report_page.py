@@ -941,3 +941,25 @@ def write_report_page(
         font_embedded=font is not None,
         png_bytes=len(png),
     )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m orchestration.report_page [WAREHOUSE] [OUT_DIR]`: the page of a
+    published warehouse (default warehouse/disclosure.duckdb), written beside it."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m orchestration.report_page")
+    parser.add_argument(
+        "warehouse", nargs="?", type=Path, default=Path("warehouse/disclosure.duckdb")
+    )
+    parser.add_argument("out_dir", nargs="?", type=Path, default=None)
+    args = parser.parse_args(argv)
+    if not args.warehouse.exists():
+        parser.error(f"no warehouse at {args.warehouse}")
+    page = write_report_page(args.warehouse, args.out_dir)
+    counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in page.counts().items())
+    print(f"{page.html}\n{page.png}\n{counts}")
+
+
+if __name__ == "__main__":
+    main()

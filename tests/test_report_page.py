@@ -452,6 +452,17 @@ def test_on_the_built_warehouse(built_warehouse, tmp_path):
     assert f'data-year="{year}" data-value="{int(value):,}"' in text
 
 
+@pytest.mark.unit
+def test_command_line(tmp_path, capsys):
+    warehouse = make_warehouse(tmp_path / "disclosure.duckdb")
+    report_page.main([str(warehouse), str(tmp_path / "pictures")])
+    out = capsys.readouterr().out
+    assert str(tmp_path / "pictures" / "disclosure.html") in out and "6 findings" in out
+    assert (tmp_path / "pictures" / "disclosure.png").exists()
+    with pytest.raises(SystemExit):
+        report_page.main([str(tmp_path / "missing.duckdb")])
+
+
 # ---------------------------------------------------------------- in a browser
 
 
