@@ -110,3 +110,23 @@ def test_the_duckdb_cli_opens_the_warehouse_and_runs_the_readme_queries(
     rows, cols = run(sql)
     assert header == cols
     assert lines == [["∅" if v is None else str(v) for v in row] for row in rows]
+
+
+def test_every_mart_and_column_carries_its_description(built_warehouse):
+    """dbt's descriptions persisted as DuckDB comments: any client shows them."""
+    with duckdb.connect(str(built_warehouse), read_only=True) as con:
+        tables = con.execute(
+            "select table_name, comment from duckdb_tables() where schema_name = 'marts'"
+        ).fetchall()
+        undescribed = con.execute(
+            "select table_name, column_name from duckdb_columns() "
+            "where schema_name = 'marts' and coalesce(comment, '') = ''"
+        ).fetchall()
+        year = con.execute(
+            "select comment from duckdb_columns() "
+            "where schema_name = 'marts' and table_name = 'dim_report' "
+            "and column_name = 'report_year'"
+        ).fetchone()[0]
+    assert len(tables) >= 10 and all(comment for _, comment in tables)
+    assert undescribed == []
+    assert "year" in year.lower()
