@@ -153,3 +153,13 @@ def test_published_warehouse_links_its_file_and_previews(nodes, ui):
     assert meta["path"]["path"] == env[ENV_WAREHOUSE]
     records = [json.loads(r) for r in meta["preview/dim_report"]["table"]["records"]]
     assert len(records) == 5 and "organization" in records[0]
+
+
+def test_published_warehouse_links_its_charts_page_and_shows_the_key_chart(nodes, ui):
+    _, env = ui
+    meta = _latest(nodes["published_warehouse"])
+    page = Path(meta["report_page"]["path"])
+    assert page == Path(env[ENV_WAREHOUSE]).with_suffix(".html") and page.exists()
+    assert "<svg" in page.read_text(encoding="utf-8")
+    assert meta["report_chart"]["mdStr"].startswith("![chart](data:image/png;base64,")
+    assert meta["report_page/reports"]["intValue"] == 5

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import dagster as dg
 
-from orchestration import progress, summary
+from orchestration import progress, report_page, summary
 from orchestration.assets.dbt import MART_KEYS
 from orchestration.assets.metadata import table_preview
 from orchestration.lock import BuildLock
@@ -50,8 +50,22 @@ def published_warehouse(
         metadata={
             "path": dg.MetadataValue.path(str(settings.warehouse_path)),
             "size_bytes": size,
+            **_pictures(context, settings),
             **built,
             **{f"preview/{name}": table_preview(frame) for name, frame in previews.items()},
             **{f"rows/{table}": n for table, n in counts.items()},
         }
     )
+
+
+def _pictures(context: dg.AssetExecutionContext, settings: Settings) -> dict:
+    """The charts page of the warehouse just published, and its key chart as
+    an image the UI shows. The warehouse is published whatever happens here:
+    a page that cannot be drawn is a warning, not a failed build."""
+    try:
+        page = report_page.write_report_page(settings.warehouse_path)
+    except Exception as e:  # noqa: BLE001 - reported, the publish stands
+        context.log.warning(f"the charts page could not be written: {type(e).__name__}: {e}")
+        return {"report_page_error": f"{type(e).__name__}: {e}"}
+    context.log.info(f"charts page written: {page.html}")
+    return report_page.metadata(page)
