@@ -7,7 +7,7 @@ import dagster as dg
 import polars as pl
 
 from orchestration import extract, progress
-from orchestration.assets.metadata import table_preview
+from orchestration.assets.metadata import column_schema, table_preview
 from orchestration.extract.model import LANDING_SCHEMAS
 from orchestration.fingerprint import build_fingerprint
 from orchestration.ingest.cache import (
@@ -113,6 +113,7 @@ def raw_report_files(
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": frame.height,
+            "dagster/column_schema": column_schema(frame),
             "raw_dir": str(settings.raw_dir),
             "by_format": by_format,
             "not_extractable": frame.filter(pl.col("status") != "ok").height,
@@ -172,8 +173,42 @@ def landing_extraction(
     )
     frames = result.frames
     write_tables(settings.build_db, frames)
+    counts = _run_counts(files, result, set_aside)
+    context.log.info(f"landing tables written: {counts}")
+    for name in LANDING_TABLES:
+        about_run = {**counts, "parsed_files": _listed(result.parsed_paths)}
+        yield dg.MaterializeResult(
+            asset_key=["landing", name],
+            metadata={
+                "dagster/row_count": frames[name].height,
+                "dagster/column_schema": column_schema(frames[name]),
+                "extractor_version": extraction_version(),
+                **(about_run if name == "reports" else {}),
+                "preview": table_preview(frames[name], PREVIEW_COLUMNS[name]),
+            },
+        )
 
-    counts = {
+
+# The columns of each landing table its preview shows.
+PREVIEW_COLUMNS = {
+    "reports": ["source_path", "template", "report_year", "organization", "region_name"],
+    "cells": [
+        "report_id",
+        "section",
+        "row_label",
+        "indicator_code",
+        "applicant_type",
+        "value_text",
+    ],
+    "extraction_issues": ["source_path", "stage", "reason", "source_locator"],
+    "narrative_figures": ["report_id", "number_text", "unit", "indicator_code", "sentence"],
+    "ingest_errors": ["source_path", "stage", "reason"],
+}
+
+
+def _run_counts(files: pl.DataFrame, result, set_aside: list[str]) -> dict:
+    frames = result.frames
+    return {
         "files": files.height,
         "parsed_now": result.parsed_now,
         "reused_from_cache": result.reused,
@@ -186,37 +221,11 @@ def landing_extraction(
         "timed_out": frames["retries"].filter(pl.col("retry") == "retry_failed").height,
         "set_aside": set_aside,
     }
-    context.log.info(f"landing tables written: {counts}")
-    parsed = result.parsed_paths
-    parsed_md = "\n".join(f"- `{p}`" for p in parsed[:50]) + (
-        f"\n- … and {len(parsed) - 50} more" if len(parsed) > 50 else ""
-    )
-    previews = {
-        "reports": ["source_path", "template", "report_year", "organization", "region_name"],
-        "cells": [
-            "report_id",
-            "section",
-            "row_label",
-            "indicator_code",
-            "applicant_type",
-            "value_text",
-        ],
-        "extraction_issues": ["source_path", "stage", "reason", "source_locator"],
-        "narrative_figures": ["report_id", "number_text", "unit", "indicator_code", "sentence"],
-        "ingest_errors": ["source_path", "stage", "reason"],
-    }
-    for name in LANDING_TABLES:
-        yield dg.MaterializeResult(
-            asset_key=["landing", name],
-            metadata={
-                "dagster/row_count": frames[name].height,
-                "extractor_version": extraction_version(),
-                **(counts if name == "reports" else {}),
-                **(
-                    {"parsed_files": dg.MetadataValue.md(parsed_md or "_(none: all cached)_")}
-                    if name == "reports"
-                    else {}
-                ),
-                "preview": table_preview(frames[name], previews[name]),
-            },
-        )
+
+
+def _listed(paths: list[str], limit: int = 50) -> dg.MetadataValue:
+    """The files parsed in this run, as a markdown list."""
+    lines = [f"- `{p}`" for p in paths[:limit]]
+    if len(paths) > limit:
+        lines.append(f"- … and {len(paths) - limit} more")
+    return dg.MetadataValue.md("\n".join(lines) or "_(none: all cached)_")
