@@ -4,10 +4,11 @@ from datetime import timedelta
 
 import dagster as dg
 
-from orchestration import progress, report_page, summary
+from orchestration import progress, summary
 from orchestration.assets.dbt import MART_KEYS
 from orchestration.assets.metadata import table_preview
 from orchestration.lock import BuildLock
+from orchestration.pictures import metadata, write_report_page
 from orchestration.publish import publish_database
 from orchestration.settings import Settings
 
@@ -63,9 +64,9 @@ def _pictures(context: dg.AssetExecutionContext, settings: Settings) -> dict:
     an image the UI shows. The warehouse is published whatever happens here:
     a page that cannot be drawn is a warning, not a failed build."""
     try:
-        page = report_page.write_report_page(settings.warehouse_path)
+        page = write_report_page(settings.warehouse_path)
     except Exception as e:  # noqa: BLE001 - reported, the publish stands
         context.log.warning(f"the charts page could not be written: {type(e).__name__}: {e}")
         return {"report_page_error": f"{type(e).__name__}: {e}"}
     context.log.info(f"charts page written: {page.html}")
-    return report_page.metadata(page)
+    return metadata(page)

@@ -1,4 +1,4 @@
-"""The pictures of the warehouse (orchestration/report_page.py): the HTML page
+"""The pictures of the warehouse (orchestration/pictures/): the HTML page
 and the PNG, on a small warehouse made here with the marts' columns, on the
 warehouse built from raw/, and (e2e) the page as headless Chromium shows it."""
 
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestration import report_page
-from orchestration.report_page import png_markdown, write_report_page
+from orchestration.pictures import metadata, png_markdown, series, write_report_page
+from orchestration.pictures.cli import main
 from orchestration.settings import connect
 
 BUILT_AT = datetime(2025, 3, 1, 8, 30, tzinfo=timezone.utc)
@@ -244,7 +244,7 @@ def make_warehouse(path: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
-    root = tmp_path_factory.mktemp("report_page")
+    root = tmp_path_factory.mktemp("pictures")
     warehouse = make_warehouse(root / "disclosure.duckdb")
     return write_report_page(warehouse, root / "out", built_at=BUILT_AT)
 
@@ -390,7 +390,7 @@ def test_png_small_and_shown_as_markdown(page):
 def test_metadata_for_the_asset(page):
     import dagster as dg
 
-    meta = report_page.metadata(page)
+    meta = metadata(page)
     assert meta["report_page"] == dg.MetadataValue.path(str(page.html))
     assert meta["report_chart"].value.startswith("![chart](data:image/png;base64,")
     assert meta["report_page/findings"] == len(FINDINGS)
@@ -421,7 +421,7 @@ def test_empty_warehouse(tmp_path):
 
 @pytest.mark.unit
 def test_many_regions_capped(tmp_path, monkeypatch):
-    monkeypatch.setattr(report_page, "MAX_REGIONS", 2)
+    monkeypatch.setattr(series, "MAX_REGIONS", 2)
     page = write_report_page(make_warehouse(tmp_path / "disclosure.duckdb"), tmp_path)
     assert page.regions_charted == 2
     text = page.html.read_text(encoding="utf-8")
@@ -455,12 +455,12 @@ def test_on_the_built_warehouse(built_warehouse, tmp_path):
 @pytest.mark.unit
 def test_command_line(tmp_path, capsys):
     warehouse = make_warehouse(tmp_path / "disclosure.duckdb")
-    report_page.main([str(warehouse), str(tmp_path / "pictures")])
+    main([str(warehouse), str(tmp_path / "pictures")])
     out = capsys.readouterr().out
     assert str(tmp_path / "pictures" / "disclosure.html") in out and "6 findings" in out
     assert (tmp_path / "pictures" / "disclosure.png").exists()
     with pytest.raises(SystemExit):
-        report_page.main([str(tmp_path / "missing.duckdb")])
+        main([str(tmp_path / "missing.duckdb")])
 
 
 # ---------------------------------------------------------------- in a browser

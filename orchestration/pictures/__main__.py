@@ -1,0 +1,3 @@
+from orchestration.pictures.cli import main
+
+main()
