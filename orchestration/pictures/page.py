@@ -112,6 +112,6 @@ def _coverage_block(section: str) -> str:
 
 def _footer(warehouse: Path) -> str:
     return f"""
-<footer>disclosure-warehouse · 由 orchestration/report_page.py 自 {e(warehouse.name)} 生成（只读）。
+<footer>disclosure-warehouse · 由 orchestration/pictures 自 {e(warehouse.name)} 生成（只读）。
 字体 Noto Sans SC（SIL Open Font License 1.1）。</footer>
 """
