@@ -101,14 +101,37 @@ def export_marts(warehouse: Path, out_dir: Path, fmt: str = "parquet") -> list[E
                 raise ValueError(f"mart {table!r} cannot be a file name")
             frame = con.sql(f"select * from marts.{quote_identifier(table)}").pl()
             path = out_dir / f"{table}.{fmt}"
-            tmp = path.with_name(f".{path.name}.tmp")
-            try:
-                if fmt == "parquet":
-                    frame.write_parquet(tmp, compression="zstd")
-                else:
-                    frame.write_csv(tmp)
-                os.replace(tmp, path)
-            finally:
-                tmp.unlink(missing_ok=True)
+            _write(frame, path, fmt)
             done.append(Exported(table, frame.height, path))
+        dictionary = con.sql(DICTIONARY_SQL).pl()
+    path = out_dir / DICTIONARY_FILE
+    _write(dictionary, path, "csv")
+    done.append(Exported(path.stem, dictionary.height, path))
     return done
+
+
+# Beside the marts: what every column holds (the dbt descriptions, persisted
+# in the warehouse as DuckDB comments), in CSV so any tool reads it.
+DICTIONARY_FILE = "data_dictionary.csv"
+DICTIONARY_SQL = """
+select c.table_name as "table", t.comment as table_description, c.column_index as position,
+       c.column_name as "column", c.data_type as type, c.is_nullable as nullable,
+       c.comment as description
+from duckdb_columns() c
+join duckdb_tables() t using (database_name, schema_name, table_name)
+where c.schema_name = 'marts' and c.database_name = current_database()
+order by c.table_name, c.column_index
+"""
+
+
+def _write(frame, path: Path, fmt: str) -> None:
+    """The frame as `path`, whole or not at all."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        if fmt == "parquet":
+            frame.write_parquet(tmp, compression="zstd")
+        else:
+            frame.write_csv(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -22,7 +22,15 @@ def test_export_every_mart_as_parquet_and_csv(built_warehouse, tmp_path):
             main, ["export", str(out), "--format", fmt, "--warehouse", str(built_warehouse)]
         )
         assert result.exit_code == 0, result.output
-        assert sorted(p.name for p in out.iterdir()) == sorted(f"{t}.{fmt}" for t in marts)
+        assert sorted(p.name for p in out.iterdir()) == sorted(
+            [f"{t}.{fmt}" for t in marts] + ["data_dictionary.csv"]
+        )
+        dictionary = duckdb.connect().execute(
+            f"select type, description from read_csv_auto('{out / 'data_dictionary.csv'}') "
+            "where \"table\" = 'dim_report' and \"column\" = 'report_year'"
+        )
+        kind, description = dictionary.fetchone()
+        assert kind == "INTEGER" and "year" in description.lower()
         reader = "read_parquet" if fmt == "parquet" else "read_csv_auto"
         for table, rows in marts.items():
             assert (
