@@ -26,6 +26,13 @@ shows it under each run's resources.
 |                           | timed out before (`build --retry-failed`) |
 | DISCLOSURE_SCHEDULE_CRON  | `0 3 * * *`: when the daily build runs    |
 | DISCLOSURE_SCHEDULE_TIMEZONE | Asia/Shanghai                          |
+| DISCLOSURE_COLLECT_SOURCES | unset: the sources CSV the collector    |
+|                           | reads (orchestration/collect/sources.py)  |
+| DISCLOSURE_COLLECT_CONTACT | a placeholder URL: the contact the       |
+|                           | collector's User-Agent names; set it      |
+| DISCLOSURE_COLLECT_DELAY  | 1: seconds between two requests to a host |
+| DISCLOSURE_COLLECT_TIMEOUT | 30: seconds without data before a site's |
+|                           | response is given up                      |
 | DAGSTER_HOME              | unset: the CLI keeps no run history       |
 
 The size limits keep one odd file from stalling a run or a worker's memory:
@@ -70,6 +77,11 @@ ENV_RETRY_FAILED = "DISCLOSURE_RETRY_FAILED"
 ENV_WORKER_MEMORY_MB = "DISCLOSURE_WORKER_MEMORY_MB"
 ENV_SCHEDULE_CRON = "DISCLOSURE_SCHEDULE_CRON"
 ENV_SCHEDULE_TIMEZONE = "DISCLOSURE_SCHEDULE_TIMEZONE"
+ENV_COLLECT_SOURCES = "DISCLOSURE_COLLECT_SOURCES"
+ENV_COLLECT_CONTACT = "DISCLOSURE_COLLECT_CONTACT"
+ENV_COLLECT_DELAY = "DISCLOSURE_COLLECT_DELAY"
+ENV_COLLECT_TIMEOUT = "DISCLOSURE_COLLECT_TIMEOUT"
+COLLECT_CONTACT_PLACEHOLDER = "https://example.org/disclosure-warehouse/contact"
 MB = 1 << 20
 
 
@@ -124,6 +136,10 @@ class Settings(dg.ConfigurableResource):
     schedule_cron: str = "0 3 * * *"
     schedule_timezone: str = "Asia/Shanghai"
     dagster_home: str = ""  # where runs are recorded ('': a throwaway instance for the CLI)
+    collect_sources: str = ""  # the sources CSV of the collector ('': none configured)
+    collect_contact: str = COLLECT_CONTACT_PLACEHOLDER  # named in the collector's User-Agent
+    collect_delay: float = 1.0  # seconds between two requests to one host
+    collect_timeout: float = 30  # seconds without data before a response is given up
 
     @classmethod
     def from_env(
@@ -166,6 +182,12 @@ class Settings(dg.ConfigurableResource):
             schedule_cron=env.get(ENV_SCHEDULE_CRON, "0 3 * * *"),
             schedule_timezone=env.get(ENV_SCHEDULE_TIMEZONE, "Asia/Shanghai"),
             dagster_home=env.get("DAGSTER_HOME", ""),
+            collect_sources=_path(env[ENV_COLLECT_SOURCES], Path())
+            if env.get(ENV_COLLECT_SOURCES)
+            else "",
+            collect_contact=env.get(ENV_COLLECT_CONTACT) or COLLECT_CONTACT_PLACEHOLDER,
+            collect_delay=float(env.get(ENV_COLLECT_DELAY, "1")),
+            collect_timeout=float(env.get(ENV_COLLECT_TIMEOUT, "30")),
         )
 
     # Typed views of the fields, for the code below the assets.
