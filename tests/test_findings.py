@@ -616,18 +616,21 @@ def dbt_findings(tmp_path_factory):
         )
         return json.loads((tmp / "target" / "run_results.json").read_text())["results"]
 
-    # The findings, what they are built from and their data tests; then the
-    # findings' own unit tests (other models' unit tests run in the full build).
+    # The findings, what they are built from and their data tests (with the
+    # marts these tests and their relationships read); then the findings' own
+    # unit tests (other models' unit tests run in the full build).
     results = dbt(
         "build",
         "--select",
         "+consistency_finding",
+        "dim_report",
+        "dim_indicator",
         "--indirect-selection",
         "cautious",
         "--exclude",
         "test_type:unit",
     )
-    results += dbt("test", "--select", "test_type:unit,int_findings__table_equations")
+    results += dbt("test", "--select", "test_type:unit,int_findings__*")
     return results, db
 
 
@@ -659,7 +662,13 @@ def test_dbt_build_of_the_findings_passes(dbt_findings):
     assert not bad
     ran = {r["unique_id"] for r in results}
     assert "model.disclosure.consistency_finding" in ran
-    assert any(u.startswith("unit_test.disclosure.int_findings__table_equations") for u in ran)
+    for model in (
+        "int_findings__table_equations",
+        "int_findings__section_sum_terms",
+        "int_findings__written_terms",
+        "int_findings__duplicate_conflicts",
+    ):
+        assert any(u.startswith(f"unit_test.disclosure.{model}.") for u in ran), model
     assert any(u.startswith("test.disclosure.unique_consistency_finding_finding_id") for u in ran)
 
 

@@ -11,7 +11,7 @@ rules as (
 
     select rule, rule_description
     from {{ ref('consistency_rules') }}
-    where rule = 'duplicate_conflict'
+    where kind = 'duplicate'
 
 ),
 

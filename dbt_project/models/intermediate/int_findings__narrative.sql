@@ -18,13 +18,13 @@ rules as (
         rule_description
 
     from {{ ref('consistency_rules') }}
-    where rule = 'narrative_vs_table'
+    where kind = 'narrative'
 
 ),
 
 reports as (
 
-    select report_id from {{ ref('dim_report') }}
+    select report_id from {{ ref('int_reports__kept') }}
 
 ),
 
@@ -42,7 +42,7 @@ figures as (
 table_values as (
 
     select report_id, indicator_code, value, source_locator
-    from {{ ref('fct_indicator_value') }}
+    from {{ ref('int_indicator_values__kept') }}
     where value_source = 'table'
         and applicant_type = 'total'
         and value is not null

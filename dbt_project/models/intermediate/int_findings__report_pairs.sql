@@ -13,7 +13,7 @@ reports as (
         region_id,
         organization_kind
 
-    from {{ ref('dim_report') }}
+    from {{ ref('int_reports__kept') }}
     where report_year is not null
 
 ),

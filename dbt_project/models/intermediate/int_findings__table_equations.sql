@@ -1,6 +1,7 @@
 -- The table equations (int_findings__equation_terms) evaluated for every
 -- report, and for every pair of a report and the same body's previous report
--- (int_findings__report_pairs), on the table values of fct_indicator_value.
+-- (int_findings__report_pairs), on the table values the warehouse holds
+-- (int_indicator_values__kept).
 -- An equation is evaluated only when every one of its cells is printed and
 -- non-blank (blank is unknown, never zero); one row per equation that does
 -- not hold: actual = lhs, expected = rhs.
@@ -14,7 +15,7 @@ terms as (
 
 reports as (
 
-    select report_id, template, report_year from {{ ref('dim_report') }}
+    select report_id, template, report_year from {{ ref('int_reports__kept') }}
 
 ),
 
@@ -28,7 +29,7 @@ pairs as (
 table_values as (
 
     select report_id, indicator_code, applicant_type, value, source_locator
-    from {{ ref('fct_indicator_value') }}
+    from {{ ref('int_indicator_values__kept') }}
     where value_source = 'table'
 
 ),
@@ -97,7 +98,8 @@ valued as (
 
 ),
 
--- Reports that print sub-rows of a row (a_other_* under a_other), in any column.
+-- Reports that print sub-rows of a row (parent_code: a_other_misc under
+-- a_other), in any column.
 printed_subrows as (
 
     select distinct

@@ -1,7 +1,8 @@
 -- Where a report contradicts itself (or its previous year's report, or another
--- file of the same report): one row per consistency rule of FORMATS.md that
--- does not hold. A finding is a fact about the source; it never drops or alters
--- a value, and never fails the build.
+-- file of the same report): one row per consistency rule of
+-- seeds/consistency_rules.csv that does not hold, as the finding models of the
+-- rules compute them from intermediate models. A finding is a fact about the
+-- source; it never drops or alters a value, and never fails the build.
 with
 
 table_equations as (

@@ -1,46 +1,27 @@
--- One row per code. Where templates word a code differently, label, unit,
--- section and sum_of follow the newest template holding the code; the
--- per-template wording stays in staging.stg_seeds__indicator_labels.
+-- One row per code (int_indicators__newest_template): where templates word a
+-- code differently, label, unit, section and sum_of follow the newest template
+-- holding the code; the per-template wording stays in
+-- staging.stg_seeds__indicator_labels.
 with
 
-labels as (
+indicators as (
 
-    select * from {{ ref('stg_seeds__indicator_labels') }}
-
-),
-
-templates as (
-
-    select
-        indicator_code,
-        string_agg(template, '+' order by template) as templates
-
-    from labels
-    group by indicator_code
-
-),
-
-newest as (
-
-    select *
-    from labels
-    qualify row_number() over (partition by indicator_code order by template desc) = 1
+    select * from {{ ref('int_indicators__newest_template') }}
 
 ),
 
 final as (
 
     select
-        newest.indicator_code,
-        newest.label_zh,
-        newest.label_en,
-        newest.unit,
-        newest.section,
-        templates.templates,
-        newest.sum_of
+        indicator_code,
+        label_zh,
+        label_en,
+        unit,
+        section,
+        templates,
+        sum_of
 
-    from newest
-    inner join templates using (indicator_code)
+    from indicators
 
 )
 

@@ -1,10 +1,10 @@
+-- One row per report: the kept copy of each (int_reports__kept); the files
+-- left out as duplicates are listed in ingest_error.
 with
 
 reports as (
 
-    select * from {{ ref('stg_landing__reports') }}
-    -- one file per report: duplicates are listed in ingest_error
-    where report_id in (select report_id from {{ ref('int_reports__deduplicated') }} where is_kept)
+    select * from {{ ref('int_reports__kept') }}
 
 ),
 

@@ -1,19 +1,26 @@
--- Problems met while extracting, as the extractor reported them, plus table
--- values printed more than once for the same grain (the repeats are listed
--- here with their text; fct_indicator_value keeps the first).
+-- Problems met while extracting a kept report, as the extractor reported them,
+-- plus table values printed more than once for the same grain (the repeats are
+-- listed here with their text; fct_indicator_value keeps the first).
 with
+
+reports as (
+
+    select report_id, source_path from {{ ref('int_reports__kept') }}
+
+),
 
 reported as (
 
     select
-        report_id,
-        source_path,
-        stage,
-        reason,
-        source_locator
+        issues.report_id,
+        issues.source_path,
+        issues.stage,
+        issues.reason,
+        issues.source_locator
 
-    from {{ ref('stg_landing__extraction_issues') }}
-    where report_id in (select report_id from {{ ref('int_reports__deduplicated') }} where is_kept)
+    from {{ ref('stg_landing__extraction_issues') }} as issues
+    inner join reports
+        on issues.report_id = reports.report_id
 
 ),
 
@@ -30,10 +37,11 @@ repeated_cells as (
         ranked.source_locator
 
     from {{ ref('int_indicator_values__ranked') }} as ranked
-    left join {{ ref('stg_landing__reports') }} as reports
+    inner join reports
         on ranked.report_id = reports.report_id
-    where ranked.value_source = 'table' and ranked.occurrence > 1
-        and ranked.report_id in (select report_id from {{ ref('int_reports__deduplicated') }} where is_kept)
+    where
+        ranked.value_source = 'table'
+        and ranked.occurrence > 1
 
 ),
 

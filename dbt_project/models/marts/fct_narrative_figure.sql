@@ -1,27 +1,34 @@
--- Every number quoted in the prose, tied to a code or not.
+-- Every number quoted in the prose of a kept report, tied to a code or not.
 with
 
 figures as (
 
     select * from {{ ref('stg_landing__narrative_figures') }}
-    where report_id in (select report_id from {{ ref('int_reports__deduplicated') }} where is_kept)
+
+),
+
+reports as (
+
+    select report_id from {{ ref('int_reports__kept') }}
 
 ),
 
 final as (
 
     select
-        report_id,
-        indicator_code,
-        number as value,
-        number_text,
-        unit,
-        is_approximate,
-        qualifier,
-        sentence,
-        source_locator
+        figures.report_id,
+        figures.indicator_code,
+        figures.number as value,
+        figures.number_text,
+        figures.unit,
+        figures.is_approximate,
+        figures.qualifier,
+        figures.sentence,
+        figures.source_locator
 
     from figures
+    inner join reports
+        on figures.report_id = reports.report_id
 
 )
 

@@ -1,35 +1,47 @@
--- Table rows that matched no catalog code, kept with their label and value.
+-- Table rows of a kept report that matched no catalog code, kept with their
+-- label and value.
 with
 
 cells as (
 
     select * from {{ ref('stg_landing__cells') }}
     where indicator_code is null
-        and report_id in (select report_id from {{ ref('int_reports__deduplicated') }} where is_kept)
+
+),
+
+reports as (
+
+    select report_id from {{ ref('int_reports__kept') }}
 
 ),
 
 final as (
 
     select
-        report_id
+        cells.report_id
         || ':'
         || row_number() over (
-            partition by report_id
-            order by page nulls last, line nulls last, source_locator, column_label
+            partition by cells.report_id
+            order by
+                cells.page nulls last,
+                cells.line nulls last,
+                cells.source_locator,
+                cells.column_label
         ) as uncatalogued_value_id,
-        report_id,
-        section,
-        row_label,
-        column_label,
-        applicant_type,
-        value,
-        unit,
-        source_text,
-        is_approximate,
-        source_locator
+        cells.report_id,
+        cells.section,
+        cells.row_label,
+        cells.column_label,
+        cells.applicant_type,
+        cells.value,
+        cells.unit,
+        cells.source_text,
+        cells.is_approximate,
+        cells.source_locator
 
     from cells
+    inner join reports
+        on cells.report_id = reports.report_id
 
 )
 

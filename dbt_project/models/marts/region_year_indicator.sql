@@ -19,7 +19,7 @@ concepts as (
 region_reports as (
 
     select *
-    from {{ ref('dim_report') }}
+    from {{ ref('int_reports__kept') }}
     where organization_kind in ('government', 'street_office')
       and region_id is not null
       and report_year is not null
@@ -32,11 +32,11 @@ region_reports as (
 ),
 
 -- The table's value, else the prose figure that fills its blank cell
--- (fct_indicator_value holds one only where the table has no value).
+-- (the warehouse holds one only where the table has no value).
 report_values as (
 
     select report_id, indicator_code, value, value_source
-    from {{ ref('fct_indicator_value') }}
+    from {{ ref('int_indicator_values__kept') }}
     where applicant_type = 'total'
     qualify row_number() over (
         partition by report_id, indicator_code

@@ -3,7 +3,11 @@ with
 
 source as (
 
-    select * from {{ ref('indicators') }}
+    select
+        *,
+        rowid as catalog_position
+
+    from {{ ref('indicators') }}
 
 ),
 
@@ -16,7 +20,9 @@ exploded as (
         label_zh,
         label_en,
         unit,
-        nullif(trim(sum_of), '') as sum_of
+        nullif(trim(sum_of), '') as sum_of,
+        nullif(trim(parent_code), '') as parent_code,
+        catalog_position
 
     from source
 
