@@ -11,7 +11,13 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from orchestration.settings import ENV_RAW, ENV_RETRY_FAILED, ENV_WAREHOUSE, Settings
+from orchestration.settings import (
+    ENV_COLLECT_SOURCES,
+    ENV_RAW,
+    ENV_RETRY_FAILED,
+    ENV_WAREHOUSE,
+    Settings,
+)
 
 err = Console(stderr=True)
 
@@ -384,6 +390,65 @@ def export(out_dir: Path, fmt: str, warehouse: Path | None):
         f"{len(done)} marts written to {out_dir}",
         ["table", "rows", "file"],
         [(e.table, e.rows, e.path.name) for e in done],
+    )
+
+
+@main.command()
+@click.option(
+    "--sources",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help=f"CSV of sources (columns name, listing_url, ...) [env {ENV_COLLECT_SOURCES}].",
+)
+@click.option(
+    "--raw",
+    "raw_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help=f"Folder to collect into, one subfolder per source [env {ENV_RAW}; default raw/].",
+)
+@click.option("--source", "only", help="Collect only the source of this name.")
+def collect(sources: Path | None, raw_dir: Path | None, only: str | None):
+    """Download new reports from the sources' websites into the raw folder.
+
+    Politely: robots.txt obeyed, one request at a time per host, conditional
+    requests for what was fetched before. `disclosure build` then reads what
+    was collected; each file's URL reaches marts.dim_report (source_url).
+    """
+    import logging
+
+    from orchestration.assets.collect import run_collection
+    from orchestration.collect import SourcesError
+
+    settings = Settings.from_env(raw_dir=raw_dir, collect_sources=sources)
+    if not settings.collect_sources:
+        raise click.ClickException(
+            f"no sources file: pass --sources FILE or set {ENV_COLLECT_SOURCES}"
+        )
+    log = logging.getLogger("disclosure.collect")
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+    try:
+        summary = run_collection(settings, log, only=only)
+    except SourcesError as e:
+        raise click.ClickException(str(e)) from None
+    rows = summary.source_rows()
+    columns = ["source", "pages_fetched", "new_files", "changed_files", "unchanged_files"]
+    columns += ["failed", "skipped", "error"]
+    _print_table("Collected", columns, [tuple(r[c] for c in columns) for r in rows])
+    failures = [r for r in summary.rows() if r["outcome"] == "failed"]
+    if failures:
+        _print_table(
+            "Not collected",
+            ["source", "url", "http_status", "reason"],
+            [(f["source"], f["url"], f["http_status"], f["reason"]) for f in failures],
+        )
+    _console().print(
+        f"{len(summary.new_files)} new, {len(summary.changed_files)} changed, "
+        f"{len(summary.unchanged_files)} unchanged, {summary.failed} failed, in "
+        f"{settings.raw_dir}. `disclosure build` loads them.",
+        highlight=False,
     )
 
 

@@ -7,6 +7,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from orchestration.assets.checks import consistency_findings_by_rule
+from orchestration.assets.collect import collect_job, collect_sensor, collected_reports
 from orchestration.assets.dbt import disclosure_dbt_models
 from orchestration.assets.ingest import landing_extraction, raw_folder, raw_report_files
 from orchestration.assets.publish import published_warehouse
@@ -19,7 +20,8 @@ from orchestration.settings import Settings
 # DuckDB has one writer: every step of a run executes in one process, one at a time.
 build_warehouse = dg.define_asset_job(
     BUILD_JOB,
-    selection=dg.AssetSelection.all(),
+    # Collecting from websites is its own job (collect_reports): a build reads the folder.
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets("collected_reports"),
     executor_def=dg.in_process_executor,
     description="Discover raw files, extract, run dbt (models and tests), publish the warehouse.",
 )
@@ -38,6 +40,7 @@ def _definitions(settings: Settings) -> dg.Definitions:
         # Each asset's page links to the file and line that define it.
         assets=dg.with_source_code_references(
             [
+                collected_reports,
                 raw_folder,
                 raw_report_files,
                 landing_extraction,
@@ -47,8 +50,8 @@ def _definitions(settings: Settings) -> dg.Definitions:
             ]
         ),
         asset_checks=[consistency_findings_by_rule],
-        jobs=[build_warehouse],
-        sensors=[raw_folder_sensor],
+        jobs=[build_warehouse, collect_job],
+        sensors=[raw_folder_sensor, collect_sensor],
         schedules=[daily_build(settings)],
         resources={
             "settings": settings,

@@ -33,6 +33,8 @@ shows it under each run's resources.
 | DISCLOSURE_COLLECT_DELAY  | 1: seconds between two requests to a host |
 | DISCLOSURE_COLLECT_TIMEOUT | 30: seconds without data before a site's |
 |                           | response is given up                      |
+| DISCLOSURE_COLLECT_INTERVAL_HOURS | 24: collect_sensor collects again |
+|                           | after this long                           |
 | DAGSTER_HOME              | unset: the CLI keeps no run history       |
 
 The size limits keep one odd file from stalling a run or a worker's memory:
@@ -81,6 +83,7 @@ ENV_COLLECT_SOURCES = "DISCLOSURE_COLLECT_SOURCES"
 ENV_COLLECT_CONTACT = "DISCLOSURE_COLLECT_CONTACT"
 ENV_COLLECT_DELAY = "DISCLOSURE_COLLECT_DELAY"
 ENV_COLLECT_TIMEOUT = "DISCLOSURE_COLLECT_TIMEOUT"
+ENV_COLLECT_INTERVAL_HOURS = "DISCLOSURE_COLLECT_INTERVAL_HOURS"
 COLLECT_CONTACT_PLACEHOLDER = "https://example.org/disclosure-warehouse/contact"
 MB = 1 << 20
 
@@ -140,6 +143,7 @@ class Settings(dg.ConfigurableResource):
     collect_contact: str = COLLECT_CONTACT_PLACEHOLDER  # named in the collector's User-Agent
     collect_delay: float = 1.0  # seconds between two requests to one host
     collect_timeout: float = 30  # seconds without data before a response is given up
+    collect_interval_hours: float = 24  # collect_sensor collects again after this long
 
     @classmethod
     def from_env(
@@ -149,12 +153,17 @@ class Settings(dg.ConfigurableResource):
         raw_dir: Path | None = None,
         warehouse: Path | None = None,
         retry_failed: bool = False,
+        collect_sources: Path | None = None,
     ) -> Settings:
         """The settings the environment gives (the table above); the CLI's
-        options (`raw_dir`, `warehouse`, `retry_failed`) take the place of
-        their variables."""
+        options (`raw_dir`, `warehouse`, `retry_failed`, `collect_sources`)
+        take the place of their variables."""
         env = dict(os.environ if environ is None else environ)
-        for name, value in ((ENV_RAW, raw_dir), (ENV_WAREHOUSE, warehouse)):
+        for name, value in (
+            (ENV_RAW, raw_dir),
+            (ENV_WAREHOUSE, warehouse),
+            (ENV_COLLECT_SOURCES, collect_sources),
+        ):
             if value is not None:
                 env[name] = str(value)
         if retry_failed:
@@ -188,6 +197,7 @@ class Settings(dg.ConfigurableResource):
             collect_contact=env.get(ENV_COLLECT_CONTACT) or COLLECT_CONTACT_PLACEHOLDER,
             collect_delay=float(env.get(ENV_COLLECT_DELAY, "1")),
             collect_timeout=float(env.get(ENV_COLLECT_TIMEOUT, "30")),
+            collect_interval_hours=float(env.get(ENV_COLLECT_INTERVAL_HOURS, "24")),
         )
 
     # Typed views of the fields, for the code below the assets.

@@ -18,6 +18,7 @@ collector (the walk).
 from .collector import Listener, collect
 from .manifest import COLLECTED_FILES_SCHEMA, MANIFEST_NAME, read_manifests
 from .options import CollectOptions
+from .outcomes import OUTCOME_NAME, read_outcomes, write_outcomes
 from .results import FAILURE_COLUMNS, SOURCE_COLUMNS, CollectSummary, Failure, SourceSummary
 from .sources import Source, SourcesError, load_sources, parse_sources
 
@@ -25,6 +26,7 @@ __all__ = [
     "COLLECTED_FILES_SCHEMA",
     "FAILURE_COLUMNS",
     "MANIFEST_NAME",
+    "OUTCOME_NAME",
     "SOURCE_COLUMNS",
     "CollectOptions",
     "CollectSummary",
@@ -37,4 +39,6 @@ __all__ = [
     "load_sources",
     "parse_sources",
     "read_manifests",
+    "read_outcomes",
+    "write_outcomes",
 ]
