@@ -17,7 +17,7 @@ conflicts as (
     left join {{ ref('ingest_error') }} as ingest_error
         on deduplicated.source_path = ingest_error.source_path
         and ingest_error.stage = 'conflict'
-        and ingest_error.duplicate_of = deduplicated.kept_source_path
+        and deduplicated.kept_source_path = ingest_error.duplicate_of
     where deduplicated.resolution = 'conflict'
 
 ),

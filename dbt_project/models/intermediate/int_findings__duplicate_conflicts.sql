@@ -9,7 +9,10 @@ with
 
 rules as (
 
-    select rule, rule_description
+    select
+        rule,
+        rule_description
+
     from {{ ref('consistency_rules') }}
     where kind = 'duplicate'
 
@@ -89,7 +92,10 @@ final as (
         described.indicator_code,
         described.applicant_type,
         described.indicator_code
-        || case when described.applicant_type <> 'total' then '[' || described.applicant_type || ']' else '' end
+        || case
+            when described.applicant_type <> 'total' then '[' || described.applicant_type || ']'
+            else ''
+        end
         || ': ' || described.kept_text || ' in ' || described.kept_source_path
         || coalesce(' at ' || described.kept_source_locator, '') || ' (kept) vs '
         || described.left_out_text || ' in ' || described.left_out_source_path

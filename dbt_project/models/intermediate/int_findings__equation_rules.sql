@@ -54,9 +54,8 @@ final as (
 
     from rule_templates
     inner join applicants
-        on
-            rule_templates.applicant_types = 'matrix'
-            or rule_templates.applicant_types = applicants.applicant_type
+        on rule_templates.applicant_types = 'matrix'
+        or rule_templates.applicant_types = applicants.applicant_type
 
 )
 

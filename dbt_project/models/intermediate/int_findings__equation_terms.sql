@@ -26,7 +26,7 @@ final as (
         checked_code,
         applicant_type,
         rule_description,
-        bool_or(year_offset != 0) over (
+        bool_or(year_offset <> 0) over (
             partition by rule, template, checked_code, applicant_type
         ) as is_cross_year,
         side,

@@ -41,7 +41,12 @@ figures as (
 
 table_values as (
 
-    select report_id, indicator_code, value, source_locator
+    select
+        report_id,
+        indicator_code,
+        value,
+        source_locator
+
     from {{ ref('int_indicator_values__kept') }}
     where value_source = 'table'
         and applicant_type = 'total'
@@ -82,11 +87,12 @@ contradicted as (
 
     select *
     from compared
-    where case comparison
-        when 'equal' then actual <> expected
-        when 'at_least' then actual < expected
-        when 'within' then abs(actual - expected) > tolerance * abs(expected)
-    end
+    where
+        case comparison
+            when 'equal' then actual <> expected
+            when 'at_least' then actual < expected
+            when 'within' then abs(actual - expected) > tolerance * abs(expected)
+        end
 
 ),
 
@@ -100,7 +106,10 @@ final as (
         'total' as applicant_type,
         indicator_code
         || ' ('
-        || case when actual = round(actual) then cast(cast(actual as hugeint) as varchar) else cast(actual as varchar) end
+        || case
+            when actual = round(actual) then cast(cast(actual as hugeint) as varchar)
+            else cast(actual as varchar)
+        end
         || ', table at ' || coalesce(source_locator, '?')
         || ') vs the prose '
         || case comparison

@@ -18,7 +18,11 @@ catalog as (
 
 applicants as (
 
-    select applicant_type, sort_order from {{ ref('applicant_types') }}
+    select
+        applicant_type,
+        sort_order
+
+    from {{ ref('applicant_types') }}
 
 ),
 
@@ -33,9 +37,8 @@ equations as (
 
     from rules
     inner join catalog
-        on
-            rules.section = catalog.section
-            and list_contains(rules.template_list, catalog.template)
+        on rules.section = catalog.section
+        and list_contains(rules.template_list, catalog.template)
 
 ),
 
@@ -71,7 +74,7 @@ rhs as (
 
     from equations
     inner join applicants
-        on equations.applicant_type != applicants.applicant_type
+        on equations.applicant_type <> applicants.applicant_type
 
 ),
 

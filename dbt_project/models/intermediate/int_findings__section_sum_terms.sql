@@ -43,9 +43,8 @@ section_rows as (
 
     from rule_sections
     inner join catalog
-        on
-            rule_sections.section = catalog.section
-            and list_contains(rule_sections.template_list, catalog.template)
+        on rule_sections.section = catalog.section
+        and list_contains(rule_sections.template_list, catalog.template)
     where not list_contains(rule_sections.excluded_codes, catalog.indicator_code)
     group by rule_sections.rule, rule_sections.checked_code, catalog.indicator_code
 
@@ -77,15 +76,13 @@ structured as (
     from section_rows
     -- a sub-row's parent counts only when it is one of the section's rows
     left join section_rows as parent_rows
-        on
-            section_rows.rule = parent_rows.rule
-            and section_rows.checked_code = parent_rows.checked_code
-            and section_rows.parent_code = parent_rows.indicator_code
+        on section_rows.rule = parent_rows.rule
+        and section_rows.checked_code = parent_rows.checked_code
+        and section_rows.parent_code = parent_rows.indicator_code
     left join parents
-        on
-            section_rows.rule = parents.rule
-            and section_rows.checked_code = parents.checked_code
-            and section_rows.indicator_code = parents.indicator_code
+        on section_rows.rule = parents.rule
+        and section_rows.checked_code = parents.checked_code
+        and section_rows.indicator_code = parents.indicator_code
 
 ),
 
@@ -123,9 +120,8 @@ rhs as (
 
     from rules
     inner join structured
-        on
-            rules.rule = structured.rule
-            and rules.checked_code = structured.checked_code
+        on rules.rule = structured.rule
+        and rules.checked_code = structured.checked_code
 
 ),
 

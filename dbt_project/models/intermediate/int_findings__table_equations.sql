@@ -15,20 +15,35 @@ terms as (
 
 reports as (
 
-    select report_id, template, report_year from {{ ref('int_reports__kept') }}
+    select
+        report_id,
+        template,
+        report_year
+
+    from {{ ref('int_reports__kept') }}
 
 ),
 
 pairs as (
 
-    select report_id, related_report_id, related_report_year
+    select
+        report_id,
+        related_report_id,
+        related_report_year
+
     from {{ ref('int_findings__report_pairs') }}
 
 ),
 
 table_values as (
 
-    select report_id, indicator_code, applicant_type, value, source_locator
+    select
+        report_id,
+        indicator_code,
+        applicant_type,
+        value,
+        source_locator
+
     from {{ ref('int_indicator_values__kept') }}
     where value_source = 'table'
 
@@ -71,9 +86,22 @@ applied as (
         contexts.report_year,
         contexts.related_report_id,
         contexts.related_report_year,
-        terms.* exclude (template, is_cross_year),
-        case when terms.year_offset = 0 then contexts.report_id else contexts.related_report_id end
-            as term_report_id
+        terms.rule,
+        terms.checked_code,
+        terms.applicant_type,
+        terms.rule_description,
+        terms.side,
+        terms.term_position,
+        terms.term_code,
+        terms.term_applicant_type,
+        terms.sign,
+        terms.year_offset,
+        terms.subrow_of,
+        terms.has_subrows,
+        case
+            when terms.year_offset = 0 then contexts.report_id
+            else contexts.related_report_id
+        end as term_report_id
 
     from contexts
     inner join terms
@@ -98,6 +126,17 @@ valued as (
 
 ),
 
+subrows as (
+
+    select distinct
+        term_code,
+        subrow_of
+
+    from terms
+    where subrow_of is not null
+
+),
+
 -- Reports that print sub-rows of a row (parent_code: a_other_misc under
 -- a_other), in any column.
 printed_subrows as (
@@ -106,7 +145,7 @@ printed_subrows as (
         subrows.subrow_of as parent_code,
         table_values.report_id
 
-    from (select distinct term_code, subrow_of from terms where subrow_of is not null) as subrows
+    from subrows
     inner join table_values
         on subrows.term_code = table_values.indicator_code
 
@@ -134,7 +173,10 @@ described as (
         *,
         case when sign < 0 then ' - ' else ' + ' end
         || term_code
-        || case when term_applicant_type <> applicant_type then '[' || term_applicant_type || ']' else '' end
+        || case
+            when term_applicant_type <> applicant_type then '[' || term_applicant_type || ']'
+            else ''
+        end
         || case when year_offset <> 0 then ' of ' || related_report_year else '' end
         || ' ('
         || case
@@ -162,7 +204,9 @@ evaluated as (
         sum(sign * value) filter (where side = 'rhs') as expected,
         count(*) filter (where value is null) as unknown_cells,
         regexp_replace(
-            string_agg(term_text, '' order by term_position) filter (where side = 'lhs'), '^ \+ ', ''
+            string_agg(term_text, '' order by term_position) filter (where side = 'lhs'),
+            '^ \+ ',
+            ''
         )
         || ' ='
         || regexp_replace(

@@ -13,19 +13,32 @@ ranked as (
 
 reports as (
 
-    select report_id, template from {{ ref('int_reports__kept') }}
+    select
+        report_id,
+        template
+
+    from {{ ref('int_reports__kept') }}
 
 ),
 
 labels as (
 
-    select template, indicator_code, unit from {{ ref('stg_seeds__indicator_labels') }}
+    select
+        template,
+        indicator_code,
+        unit
+
+    from {{ ref('stg_seeds__indicator_labels') }}
 
 ),
 
 indicators as (
 
-    select indicator_code, unit from {{ ref('int_indicators__newest_template') }}
+    select
+        indicator_code,
+        unit
+
+    from {{ ref('int_indicators__newest_template') }}
 
 ),
 

@@ -30,7 +30,11 @@ cells as (
 
 table_totals as (
 
-    select report_id, indicator_code, max(value) as value
+    select
+        report_id,
+        indicator_code,
+        max(value) as value
+
     from cells
     where applicant_type = 'total'
     group by report_id, indicator_code
@@ -44,15 +48,17 @@ narrative_figures as (
 
     select
         figures.*,
-        count(distinct figures.number) over (partition by figures.report_id, figures.indicator_code) as numbers_stated
+        count(distinct figures.number)
+            over (partition by figures.report_id, figures.indicator_code)
+            as numbers_stated
 
     from {{ ref('stg_landing__narrative_figures') }} as figures
     left join table_totals
         on figures.report_id = table_totals.report_id
         and figures.indicator_code = table_totals.indicator_code
     where figures.indicator_code is not null
-      and not figures.is_approximate
-      and table_totals.value is null
+        and not figures.is_approximate
+        and table_totals.value is null
 
 ),
 

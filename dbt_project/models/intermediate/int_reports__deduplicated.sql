@@ -94,7 +94,7 @@ ranked as (
             report_year,
             -- unidentified reports are each their own group
             case when is_identified then '' else report_id end
-        order by table_values desc, format_rank, source_path
+        order by table_values desc, format_rank asc, source_path asc
         rows between unbounded preceding and unbounded following
     )
 
@@ -113,12 +113,12 @@ resolved as (
         -- why the other file was kept
         case
             when ranked.source_sha256 = ranked.kept_source_sha256 then 'identical content'
-            when ranked.table_values < ranked.kept_table_values then
-                'it has more non-blank table values ('
-                || ranked.kept_table_values || ' against ' || ranked.table_values || ')'
-            when ranked.format_rank > ranked.kept_format_rank then
-                'same number of table values (' || ranked.table_values || '); '
-                || ranked.kept_source_format || ' is preferred to ' || ranked.source_format
+            when ranked.table_values < ranked.kept_table_values
+                then 'it has more non-blank table values ('
+                    || ranked.kept_table_values || ' against ' || ranked.table_values || ')'
+            when ranked.format_rank > ranked.kept_format_rank
+                then 'same number of table values (' || ranked.table_values || '); '
+                    || ranked.kept_source_format || ' is preferred to ' || ranked.source_format
             else
                 'same number of table values and format; the first path is kept'
         end as kept_because
@@ -146,16 +146,16 @@ final as (
         kept_report_id,
         kept_source_path,
         case resolution
-            when 'duplicate' then
-                'same report as ' || kept_source_path
-                || ' (' || organization || ', ' || report_year || '), which is kept: '
-                || kept_because
-            when 'conflict' then
-                'same organization and year as ' || kept_source_path
-                || ' (' || organization || ', ' || report_year || '), which is kept ('
-                || kept_because || '), but ' || differing_cells || ' table '
-                || case when differing_cells = 1 then 'value differs' else 'values differ' end
-                || ' (marts.consistency_finding, rule duplicate_conflict)'
+            when 'duplicate'
+                then 'same report as ' || kept_source_path
+                    || ' (' || organization || ', ' || report_year || '), which is kept: '
+                    || kept_because
+            when 'conflict'
+                then 'same organization and year as ' || kept_source_path
+                    || ' (' || organization || ', ' || report_year || '), which is kept ('
+                    || kept_because || '), but ' || differing_cells || ' table '
+                    || case when differing_cells = 1 then 'value differs' else 'values differ' end
+                    || ' (marts.consistency_finding, rule duplicate_conflict)'
         end as duplicate_reason
 
     from resolved

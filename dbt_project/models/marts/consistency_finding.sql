@@ -7,7 +7,10 @@ with
 
 table_equations as (
 
-    select *, cast(null as varchar) as figure_locator
+    select
+        *,
+        cast(null as varchar) as figure_locator
+
     from {{ ref('int_findings__table_equations') }}
 
 ),
@@ -20,7 +23,10 @@ narrative as (
 
 duplicate_conflicts as (
 
-    select *, cast(null as varchar) as figure_locator
+    select
+        *,
+        cast(null as varchar) as figure_locator
+
     from {{ ref('int_findings__duplicate_conflicts') }}
 
 ),
@@ -38,7 +44,8 @@ unioned as (
 final as (
 
     select
-        left(md5(concat_ws('|',
+        left(md5(concat_ws(
+            '|',
             rule, report_id, coalesce(related_report_id, ''), indicator_code, applicant_type,
             coalesce(figure_locator, ''),
             case when figure_locator is not null then cast(expected as varchar) else '' end

@@ -53,9 +53,9 @@ from_reports as (
         'reports' as region_source
 
     from reports
-    left join divisions as parent on parent.region_code = reports.parent_region_code
+    left join divisions as parent on reports.parent_region_code = parent.region_code
     where reports.region_code is null
-      and reports.region_id is not null
+        and reports.region_id is not null
 
 )
 

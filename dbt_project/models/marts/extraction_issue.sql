@@ -5,7 +5,11 @@ with
 
 reports as (
 
-    select report_id, source_path from {{ ref('int_reports__kept') }}
+    select
+        report_id,
+        source_path
+
+    from {{ ref('int_reports__kept') }}
 
 ),
 

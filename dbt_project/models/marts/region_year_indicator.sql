@@ -21,13 +21,14 @@ region_reports as (
     select *
     from {{ ref('int_reports__kept') }}
     where organization_kind in ('government', 'street_office')
-      and region_id is not null
-      and report_year is not null
-      and template is not null
-    qualify row_number() over (
-        partition by region_id, report_year
-        order by report_scope = 'aggregate' desc, source_path
-    ) = 1
+        and region_id is not null
+        and report_year is not null
+        and template is not null
+    qualify
+        row_number() over (
+            partition by region_id, report_year
+            order by report_scope = 'aggregate' desc, source_path asc
+        ) = 1
 
 ),
 
@@ -35,13 +36,19 @@ region_reports as (
 -- (the warehouse holds one only where the table has no value).
 report_values as (
 
-    select report_id, indicator_code, value, value_source
+    select
+        report_id,
+        indicator_code,
+        value,
+        value_source
+
     from {{ ref('int_indicator_values__kept') }}
     where applicant_type = 'total'
-    qualify row_number() over (
-        partition by report_id, indicator_code
-        order by value is not null desc, value_source = 'table' desc
-    ) = 1
+    qualify
+        row_number() over (
+            partition by report_id, indicator_code
+            order by value is not null desc, value_source = 'table' desc
+        ) = 1
 
 ),
 
@@ -83,7 +90,9 @@ final as (
         computed.report_year,
         computed.concept,
         -- Blank is unknown: a sum with a blank part is not a value.
-        case when computed.codes_with_value = computed.codes_in_formula then computed.value_sum end as value,
+        case
+            when computed.codes_with_value = computed.codes_in_formula then computed.value_sum
+        end as value,
         computed.codes_with_value = computed.codes_in_formula as is_complete,
         coalesce(computed.uses_narrative, false) as uses_narrative,
         computed.template,
