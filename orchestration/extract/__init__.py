@@ -26,7 +26,7 @@ def extract_bytes(data: bytes, source_path: str) -> Extraction:
             "read", "no text layer; OCR needed" if doc.source_format == "pdf" else "no text"
         )
     ident, issues = identify(doc.rows)
-    issues = [Issue("read", note) for note in doc.notes] + issues
+    issues = [Issue("read", note) for note in doc.notes] + doc.issues + issues
     template = detect_template(doc.rows)
     cells = []
     narrative = extract_figures(doc.rows, template)
@@ -38,7 +38,10 @@ def extract_bytes(data: bytes, source_path: str) -> Extraction:
                 "identify",
                 "not a government information disclosure annual report (no title, no statistics table)",
             )
-        issues.append(Issue("table", "no statistics table found"))
+        reason = "no statistics table found"
+        if doc.ocr_pages:
+            reason += f": none could be read from the {doc.ocr_pages} pages read by OCR"
+        issues.append(Issue("table", reason))
     else:
         cells, table_issues = parse_tables(doc.rows, template, narrative)
         issues += table_issues
@@ -53,6 +56,7 @@ def extract_bytes(data: bytes, source_path: str) -> Extraction:
         narrative=narrative,
         page_count=doc.page_count,
         line_count=doc.line_count,
+        ocr_pages=doc.ocr_pages,
     )
 
 

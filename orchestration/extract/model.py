@@ -33,6 +33,9 @@ class Row:
     # False when the source ends inside this row with no closing mark: its last cell may
     # be cut short (an excerpt, a page saved half-loaded).
     closed: bool = True
+    # Where each cell was found, when cells of one row were found apart (OCR: each cell's
+    # box and confidence); None: every cell is at `locator`.
+    cell_locators: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -46,6 +49,8 @@ class Document:
     line_count: int | None = None
     script: str = "simplified"  # traditional: converted to simplified before parsing
     notes: list[str] = field(default_factory=list)  # what the reader repaired (encoding, NULs)
+    issues: list[Issue] = field(default_factory=list)  # what the reader could not read (OCR)
+    ocr_pages: int = 0  # pages (PDF) or pictures (DOCX) read by OCR
 
 
 @dataclass
@@ -119,6 +124,7 @@ class Extraction:
     narrative: list[NarrativeFigure] = field(default_factory=list)
     page_count: int | None = None
     line_count: int | None = None
+    ocr_pages: int = 0  # pages (PDF) or pictures (DOCX) read by OCR
 
     @property
     def report_id(self) -> str:
@@ -151,6 +157,7 @@ LANDING_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "report_scope": pl.Utf8,
         "page_count": pl.Int32,
         "line_count": pl.Int32,
+        "ocr_pages": pl.Int32,
         "extractor_version": pl.Utf8,
     },
     "cells": {
@@ -205,6 +212,7 @@ def extraction_frames(x: Extraction) -> dict[str, pl.DataFrame]:
         **ident,
         "page_count": x.page_count,
         "line_count": x.line_count,
+        "ocr_pages": x.ocr_pages,
         "extractor_version": EXTRACTOR_VERSION,
     }
     rows = {

@@ -199,6 +199,8 @@ def tokens(rows: list[Row]) -> list[Tok]:
             whole_cell = row.tabular or _is_lone_value(text)
             toks = _lex(text, raw, row, ri, ci if row.tabular else None, whole_cell=whole_cell)
             for t in toks:
+                if row.cell_locators is not None:
+                    t.locator = row.cell_locators[ci]
                 t.width = len(row.cells) if row.tabular else None
                 t.closed = row.closed or ci < len(row.cells) - 1
             out += toks
