@@ -7,7 +7,9 @@ Each `w:tbl` becomes tabular Rows on its grid ("table T row R"): python-docx's
 built from the XML instead: a cell's text at its top-left position (gridSpan
 start, vMerge restart), '' at the positions it covers. A table holding other
 tables is page layout: its cells are walked as blocks. Text boxes, headers and
-footers are skipped.
+footers are skipped. A picture large enough to hold a table (word/media) is read
+by OCR (`ocr.py`, "picture N"); its rows are kept when they show statistics-table
+words.
 """
 
 from __future__ import annotations
@@ -37,6 +39,11 @@ _WRAPPERS = frozenset(
     W + t for t in ("sdt", "sdtContent", "customXml", "smartTag", "ins", "hyperlink", "fldSimple")
 )
 _TABS = re.compile(r"\t+")
+_BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
+_EMBED = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed"
+_EXTENT = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}extent"
+_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+_EMU_PER_INCH = 914400
 
 
 def _runs_text(p) -> str:
@@ -97,10 +104,11 @@ def _cell_text(tc) -> str:
 
 
 class _Walker:
-    def __init__(self):
+    def __init__(self, pictures: _Pictures | None = None):
         self.rows: list[Row] = []
         self.paragraphs = 0
         self.tables = 0
+        self.pictures = pictures
 
     def walk(self, el):
         for child in el:
@@ -121,6 +129,10 @@ class _Walker:
                 self.rows.append(Row(cells, loc, tabular=True))
             elif line := normalize(line):
                 self.rows.append(Row((line,), loc))
+        if self.pictures is not None and p.find(f".//{_BLIP}") is not None:
+            extent = next(p.iter(_EXTENT), None)
+            for blip in p.iter(_BLIP):
+                self.rows += self.pictures.read(blip.get(_EMBED), extent)
 
     def table(self, tbl):
         trs = list(_flat(tbl, _TR))
@@ -191,8 +203,79 @@ def _check_sizes(data: bytes) -> None:
         )
 
 
+class _Pictures:
+    """The document's pictures (word/media), read by OCR when they may hold a table."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+        self.count = 0
+        self.read_by_ocr = 0
+        self.issues: list = []
+        self._targets: dict[str, str] | None = None
+
+    def _target(self, rid: str | None) -> str | None:
+        if self._targets is None:
+            self._targets = {}
+            try:
+                with zipfile.ZipFile(BytesIO(self.data)) as z:
+                    rels = lxml.etree.fromstring(z.read("word/_rels/document.xml.rels"))
+            except (KeyError, zipfile.BadZipFile, lxml.etree.XMLSyntaxError):
+                return None
+            for rel in rels.iter(_RELS):
+                target = rel.get("Target") or ""
+                if rel.get("TargetMode") != "External" and rel.get("Id"):
+                    part = target.lstrip("/") if target.startswith("/") else "word/" + target
+                    self._targets[rel.get("Id")] = part
+        return self._targets.get(rid or "")
+
+    def read(self, rid: str | None, extent) -> list[Row]:
+        import numpy as np
+        from PIL import Image
+
+        from ..tables import TABLE_PAGE_HINTS
+        from . import ocr
+
+        self.count += 1
+        name = self._target(rid)
+        if name is None:
+            return []
+        try:
+            with zipfile.ZipFile(BytesIO(self.data)) as z:
+                img = Image.open(BytesIO(z.read(name)))
+                img.load()
+        except MemoryError:
+            raise
+        except Exception:  # noqa: BLE001 - a picture Pillow cannot open (EMF, broken): skipped
+            return []
+        min_w, min_h = ocr.MIN_TABLE_PICTURE
+        if img.width < min_w or img.height < min_h:
+            return []
+        dpi = float(ocr.OCR_DPI)
+        cx = extent.get("cx") if extent is not None else None
+        if cx and cx.isdigit() and int(cx) > 0:
+            dpi = img.width / (int(cx) / _EMU_PER_INCH)
+        if dpi > ocr.OCR_DPI * 1.3:
+            f = ocr.OCR_DPI / dpi
+            img = img.resize((max(1, round(img.width * f)), max(1, round(img.height * f))))
+            dpi = ocr.OCR_DPI
+        where = f"picture {self.count}"
+        pic = ocr.read_picture(np.asarray(img.convert("RGB")), where, None, dpi)
+        if not pic.tables or not any(h in pic.text.replace(" ", "") for h in TABLE_PAGE_HINTS):
+            return []
+        self.read_by_ocr += 1
+        self.issues += pic.issues
+        return [row for _, row, _ in pic.placed]
+
+
 def read_docx(data: bytes, source_path: str) -> Document:
     _check_sizes(data)
-    walker = _Walker()
+    pictures = _Pictures(data)
+    walker = _Walker(pictures)
     walker.walk(_body(data))
-    return Document(source_path, "docx", walker.rows)
+    return Document(
+        source_path,
+        "docx",
+        walker.rows,
+        issues=pictures.issues,
+        ocr_pages=pictures.read_by_ocr,
+    )

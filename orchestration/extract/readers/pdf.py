@@ -10,6 +10,10 @@ pdfplumber proper (its word positions separate the cells of unruled tables).
 Ruled tables become tabular rows with merged cells left empty; text outside
 the tables keeps its reading order; a table continuing on the next page is
 stitched to the previous one, rejoining a row label split by the page break.
+
+Pages without text are read by OCR (`ocr.py`), rendered at `ocr.OCR_DPI`; on pages
+with text, a picture large enough to hold a table is read by OCR too, and its rows
+are kept when they show statistics-table words.
 """
 
 from __future__ import annotations
@@ -185,13 +189,16 @@ def _stitch(last: Row, first: Row) -> Row | None:
             first.locator,
             page=first.page,
             tabular=True,
+            cell_locators=first.cell_locators,
         )
     if _has_values(last.cells) and _label_only(first.cells):
         # The values stayed with the first half of the label; the rest spilled over.
         cells = tuple(
             a if a and is_value_like(a) else a + b for a, b in zip(last.cells, first.cells)
         )
-        return Row(cells, last.locator, page=last.page, tabular=True)
+        return Row(
+            cells, last.locator, page=last.page, tabular=True, cell_locators=last.cell_locators
+        )
     return None
 
 
@@ -200,8 +207,84 @@ def _is_furniture(row: Row) -> bool:
     return is_noise(row) or len(squash(" ".join(row.cells))) <= 12
 
 
-def _read_pages(data: bytes) -> list[Placed | None]:
+class _Ocr:
+    """What OCR read in a document: issues, pages read, rows of pictures by page."""
+
+    def __init__(self):
+        self.issues: list = []
+        self.pages = 0
+        self.pictures: dict[int, Placed] = {}  # page index -> rows of its table pictures
+
+
+def _ocr_page(page: pdfium.PdfPage, page_no: int, ocr: _Ocr) -> Placed:
+    """A page without text, rendered and read by OCR."""
+    import numpy as np
+
+    from . import ocr as reader
+
+    scale = reader.OCR_DPI / 72
+    rgb = np.asarray(page.render(scale=scale).to_pil().convert("RGB"))
+    pic = reader.read_picture(
+        rgb, f"p{page_no}", page_no, reader.OCR_DPI, lambda x, y: (x / scale, y / scale)
+    )
+    ocr.pages += 1
+    ocr.issues += pic.issues
+    return pic.placed
+
+
+def _table_pictures(page: pdfium.PdfPage, page_no: int, ocr: _Ocr) -> Placed:
+    """Rows of the pictures on a text page that hold a statistics table."""
+    import numpy as np
+
+    from . import ocr as reader
+
+    width, height = page.get_size()
+    out: Placed = []
+    number = 100
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2):
+        left, bottom, right, top = obj.get_bounds()
+        px_w, px_h = obj.get_px_size()
+        min_w, min_h = reader.MIN_TABLE_PICTURE
+        if right - left < width * 0.4 or px_w < min_w or px_h < min_h:
+            continue
+        try:
+            img = obj.get_bitmap(render=False).to_pil().convert("RGB")
+        except pdfium.PdfiumError:
+            continue
+        dpi = px_w / ((right - left) / 72)
+        if dpi > reader.OCR_DPI * 1.3:
+            f = reader.OCR_DPI / dpi
+            img = img.resize((max(1, round(px_w * f)), max(1, round(px_h * f))))
+            dpi = reader.OCR_DPI
+        sx, sy = (right - left) / img.width, (top - bottom) / img.height
+        pic = reader.read_picture(
+            np.asarray(img),
+            f"p{page_no}",
+            page_no,
+            dpi,
+            lambda x, y: (left + x * sx, height - top + y * sy),
+            tables_from=number,
+        )
+        if pic.tables and any(h in squash(pic.text) for h in TABLE_PAGE_HINTS):
+            ocr.pages += 1
+            ocr.issues += pic.issues
+            out += pic.placed
+            number += pic.tables
+    return out
+
+
+def _placed_text(textpage: pdfium.PdfTextPage, page_no: int, height: float) -> Placed:
+    """A text page's lines with their tops (to place pictures among them)."""
+    _, chars = pdf_tables.page_chars(textpage, height)
+    return [
+        (top, Row((text,), f"page {page_no} line {k}", page=page_no), -1)
+        for k, (top, text) in enumerate(pdf_tables.text_lines(chars), start=1)
+    ]
+
+
+def _read_pages(data: bytes, ocr: _Ocr | None = None) -> list[Placed | None]:
     """Each page's rows; None for a page that needs pdfplumber."""
+    ocr = ocr or _Ocr()
     doc = _open(data)
     pages: list[Placed | None] = []
     any_text = images = False
@@ -211,9 +294,16 @@ def _read_pages(data: bytes) -> list[Placed | None]:
             textpage = page.get_textpage()
             text = textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
             s = squash(text)
+            if not s and _has_images(page):
+                images = True
+                placed = _ocr_page(page, i + 1, ocr)
+                any_text = any_text or bool(placed)
+                pages.append(placed)
+                continue
             any_text = any_text or bool(s)
-            if not s:
-                images = images or _has_images(page)
+            pictures = _table_pictures(page, i + 1, ocr) if s and _has_images(page) else []
+            if pictures:
+                ocr.pictures[i] = pictures
             previous = pages[-1] if pages else []
             after_table = previous is None or any(ti > 0 for _, _, ti in previous)
             needed = _MIN_CONTINUATION_PATHS if after_table else _MIN_RULING_PATHS
@@ -222,22 +312,30 @@ def _read_pages(data: bytes) -> list[Placed | None]:
                 # No ruled table PDFium can give whole: pdfplumber reads the page.
                 pages.append(_placed_fast(found, i + 1) if found is not None else None)
                 continue
+            if pictures:
+                pages.append(_placed_text(textpage, i + 1, page.get_size()[1]))
+                continue
             pages.append([(0.0, r, -1) for r in _text_rows(text, i + 1)])
     finally:
         doc.close()
     if not any_text:
-        raise IngestError("read", "no text layer; OCR needed" if images else "PDF without any text")
+        raise IngestError(
+            "read", "no text layer; OCR found no text" if images else "PDF without any text"
+        )
     return pages
 
 
 def read_pdf(data: bytes, source_path: str) -> Document:
-    pages = _read_pages(data)
+    ocr = _Ocr()
+    pages = _read_pages(data, ocr)
     if any(p is None for p in pages):
         with pdfplumber.open(BytesIO(data)) as pdf:
             pages = [
                 p if p is not None else _placed_pdfplumber(pdf.pages[i], i + 1)
                 for i, p in enumerate(pages)
             ]
+    for i, pictures in ocr.pictures.items():
+        pages[i] = sorted([*pages[i], *pictures], key=lambda t: t[0])
     rows: list[Row] = []
     last_table_row: int | None = None  # index in rows of the last row of a table that may continue
     for placed in pages:
@@ -263,4 +361,11 @@ def read_pdf(data: bytes, source_path: str) -> Document:
                 break
             if not _is_furniture(rows[k]):
                 break
-    return Document(source_path, "pdf", rows, page_count=len(pages))
+    return Document(
+        source_path,
+        "pdf",
+        rows,
+        page_count=len(pages),
+        issues=ocr.issues,
+        ocr_pages=ocr.pages,
+    )
