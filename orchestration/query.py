@@ -49,22 +49,132 @@ class NotReading(Exception):
     """SQL given to the analysts' connection that does something other than read."""
 
 
+class NotOneStatement(Exception):
+    """SQL holding no statement, or more than one whose result would be printed."""
+
+
 def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
-    """The published warehouse, read-only, with nothing outside it reachable."""
-    return settings.connect(warehouse, read_only=True, config=SANDBOX)
+    """The published warehouse, read-only, with nothing outside it reachable;
+    the marts first on the search path (`select * from dim_report`, `show
+    tables`). The search path is the session's own: SET changes it still."""
+    con = settings.connect(warehouse, read_only=True, config=SANDBOX)
+    if con.execute(
+        "select count(*) from duckdb_schemas()"
+        " where database_name = current_database() and schema_name = 'marts'"
+    ).fetchone()[0]:
+        con.execute("set search_path = 'marts,main'")
+    return con
+
+
+# What may come before the one statement whose result is printed: settings of
+# the session, which print nothing (SET, RESET, SET VARIABLE; a PRAGMA if it
+# turns out to set something rather than return rows).
+SETTING = {duckdb.StatementType.SET, duckdb.StatementType.VARIABLE_SET}
 
 
 def run(con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.DuckDBPyConnection:
-    """Execute `sql` (one or more statements) if every statement only reads;
-    the cursor holds the last statement's result."""
-    for statement in con.extract_statements(sql):
+    """Execute `sql` if every statement only reads and one of them returns the
+    result: SET statements may come before it, another query may not (its
+    rows would be lost). The cursor holds that result."""
+    statements = con.extract_statements(sql)
+    for statement in statements:
         if statement.type not in READING:
             text = " ".join(statement.query.split()).rstrip(";")
             raise NotReading(
                 "the warehouse is open read-only, for statements that read; this one is "
                 f"{statement.type.name.replace('_', ' ')}: {text[:80]}"
             )
-    return con.execute(sql)
+    if not statements:
+        raise NotOneStatement("no SQL statement given")
+    *before, last = statements
+    several = NotOneStatement(
+        f"one statement at a time: got {len(statements)} statements "
+        "(SET statements may come before a query, another query may not)"
+    )
+    if any(s.type not in SETTING | {duckdb.StatementType.PRAGMA} for s in before):
+        raise several
+    for statement in before:
+        cursor = con.execute(statement)
+        if statement.type == duckdb.StatementType.PRAGMA and (
+            [d[0] for d in cursor.description or []] != ["Success"] or cursor.fetchone()
+        ):
+            raise several  # a PRAGMA that returned rows (table_info, version, ...)
+    return con.execute(last)
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A table or view of the warehouse."""
+
+    schema: str
+    name: str
+    kind: str  # "table" or "view"
+    rows: int | None  # counted for tables, not for views
+    description: str | None  # its DuckDB comment (dbt's persisted description)
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+RELATIONS_SQL = """
+select schema_name, table_name, 'table' as kind, comment from duckdb_tables()
+where database_name = current_database() and not internal and not temporary
+union all
+select schema_name, view_name, 'view', comment from duckdb_views()
+where database_name = current_database() and not internal and not temporary
+order by schema_name <> 'marts', schema_name, 2
+"""
+
+
+def relations(con: duckdb.DuckDBPyConnection) -> list[Relation]:
+    """Every table and view, the marts first, then schema by schema."""
+    found = []
+    for schema, name, kind, comment in con.execute(RELATIONS_SQL).fetchall():
+        rows = None
+        if kind == "table":
+            rows = con.execute(
+                f"select count(*) from {quote_identifier(schema)}.{quote_identifier(name)}"
+            ).fetchone()[0]
+        found.append(Relation(schema, name, kind, rows, comment))
+    return found
+
+
+class UnknownRelation(LookupError):
+    """A name no table or view of the warehouse has."""
+
+
+def find_relation(con: duckdb.DuckDBPyConnection, name: str) -> Relation:
+    """The table or view `name` (`schema.name`, or `name`: in the marts first,
+    then the other schemas); names compare as DuckDB's do, without case."""
+    import difflib
+
+    every = relations(con)
+    key = ".".join(p.strip().strip('"') for p in name.split(".")).lower()
+    for r in every:  # in the order of relations(): the marts first
+        if key in (r.qualified.lower(), r.name.lower()):
+            return r
+    candidates: dict[str, str] = {}
+    for r in every:
+        candidates.setdefault(r.name.lower(), r.qualified)
+        candidates.setdefault(r.qualified.lower(), r.qualified)
+    close = dict.fromkeys(
+        candidates[c] for c in difflib.get_close_matches(name.lower(), candidates, n=5)
+    )
+    hint = f"did you mean {', '.join(close)}?" if close else "`disclosure tables` lists them."
+    raise UnknownRelation(f"no table or view {name!r} in the warehouse; {hint}")
+
+
+COLUMNS_SQL = """
+select column_name, data_type, is_nullable, comment from duckdb_columns()
+where database_name = current_database() and schema_name = ? and table_name = ?
+order by column_index
+"""
+
+
+def columns(con: duckdb.DuckDBPyConnection, relation: Relation) -> list[tuple]:
+    """(name, type, nullable, description) of each column of `relation`."""
+    return con.execute(COLUMNS_SQL, [relation.schema, relation.name]).fetchall()
 
 
 @dataclass(frozen=True)
