@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import shutil
 import sys
 from pathlib import Path
 
@@ -22,10 +23,15 @@ from orchestration.settings import (
 err = Console(stderr=True)
 
 
+def _terminal_width() -> int | None:
+    """The width of the terminal stdout is now; None for a pipe or a file."""
+    return shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+
+
 def _console() -> Console:
     """Stdout as it is now: a terminal gets a table fitted to its width; a pipe
     or file gets every cell whole."""
-    return Console() if sys.stdout.isatty() else Console(width=100_000)
+    return Console(width=_terminal_width() or 100_000)
 
 
 def _open_warehouse(path: Path):
@@ -328,20 +334,157 @@ def _print_ingest_errors(errors: list[tuple[str, str, str]], n: dict[str, int], 
     )
 
 
-@main.command()
+def _warehouse_option(command):
+    return click.option(
+        "--warehouse",
+        type=click.Path(dir_okay=False, path_type=Path),
+        envvar=ENV_WAREHOUSE,
+        help=f"Published warehouse file [env {ENV_WAREHOUSE}].",
+    )(command)
+
+
+def _format_option(command):
+    from orchestration.output import FORMATS
+
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default="table",
+        show_default=True,
+        help="table to read; csv, json or markdown for other programs and documents.",
+    )(command)
+
+
+FORMATS_HELP = """
+\b
+Formats (--format):
+  table     a table; NULL is a dim NULL, an empty string prints as nothing.
+            The rows of a query wider than the terminal print as one block
+            of `column: value` lines per row (query --vertical: always).
+  csv       a header, then the rows: text, dates and other non-numeric
+            values quoted, numbers and booleans bare, NULL an empty
+            unquoted field, so '' is "" and NULL is nothing (DuckDB reads
+            it back with read_csv(..., allow_quoted_nulls = false)).
+  json      an array of one object per row: NULL is null, numbers are
+            numbers, dates and times ISO 8601 strings, Chinese as is.
+  markdown  a GitHub table: NULL is NULL, | is escaped.
+"""
+
+
+def _print_rows(
+    columns: list[str],
+    rows,
+    fmt: str,
+    vertical: bool = False,
+    wrap: str | None = None,
+) -> None:
+    """Rows in `fmt` on stdout (orchestration/output.py). The table turns into
+    one block per row when wider than the terminal, unless `wrap` names a
+    column whose text may fold onto more lines instead."""
+    from orchestration import output
+
+    if fmt != "table":
+        output.WRITERS[fmt](columns, rows, sys.stdout)
+        return
+    rows = list(rows)
+    console, width = _console(), _terminal_width()
+    needed = output.table_width(columns, rows)
+    wide = wrap is None and width is not None and needed > width
+    if vertical or wide:
+        output.print_vertical(console, columns, rows)
+        if wide and not vertical:
+            console.print(
+                f"[dim]the rows are {needed} columns wide, the terminal {width}: "
+                "one block per row[/dim]"
+            )
+    else:
+        console.print(output.table(columns, rows, wrap=wrap))
+
+
+def _note(fmt: str, message: str) -> None:
+    """A remark after the result: on stdout under a table, on stderr otherwise
+    (stdout holds only the CSV, JSON or Markdown)."""
+    (_console() if fmt == "table" else err).print(f"[dim]{message}[/dim]", highlight=False)
+
+
+@main.command(epilog=FORMATS_HELP)
 @click.argument("sql")
+@_warehouse_option
+@_format_option
 @click.option(
-    "--warehouse",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar=ENV_WAREHOUSE,
-    help=f"Published warehouse file [env {ENV_WAREHOUSE}].",
+    "--max-rows",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Rows to print at most, 0 for all [default: 200 for the table, all for the others].",
 )
-@click.option("--max-rows", default=200, show_default=True, help="Rows to print at most.")
-def query(sql: str, warehouse: Path | None, max_rows: int):
+@click.option(
+    "--vertical", is_flag=True, help="The table as one block of `column: value` lines per row."
+)
+def query(sql: str, warehouse: Path | None, fmt: str, max_rows: int | None, vertical: bool):
     """Run SQL against the published warehouse (read-only) and print the result.
 
-    Only reading statements run, and nothing but the warehouse is reachable: no
-    other file, no extension, no change to the settings.
+    One statement at a time (SET statements may come before it). The marts
+    come first on the search path: `select * from dim_report`, `show tables`.
+    Only reading statements run, and nothing but the warehouse is reachable:
+    no other file, no extension, no change to the settings.
+    """
+    import duckdb
+
+    from orchestration import query as sandbox
+    from orchestration.output import Rows
+
+    if vertical and fmt != "table":
+        raise click.UsageError("--vertical lays out the table: it goes with --format table")
+    limit = (200 if fmt == "table" else 0) if max_rows is None else max_rows
+    path = Settings.from_env(warehouse=warehouse).warehouse_path
+    with _open_warehouse(path) as con:
+        try:
+            cursor = sandbox.run(con, sql)
+            if cursor.description is None:
+                _note(fmt, "ok (no result set)")
+                return
+            rows = Rows(cursor, limit)
+            _print_rows([d[0] for d in cursor.description], rows, fmt, vertical=vertical)
+        except (duckdb.Error, sandbox.NotReading, sandbox.NotOneStatement) as e:
+            raise click.ClickException(str(e)) from e
+    if rows.more:
+        _note(fmt, f"more than {limit} rows; --max-rows N shows more, --max-rows 0 all")
+
+
+@main.command(epilog=FORMATS_HELP)
+@_warehouse_option
+@_format_option
+def tables(warehouse: Path | None, fmt: str):
+    """Every table and view of the published warehouse, the marts first: schema,
+    name, kind, rows (of a table) and description."""
+    import duckdb
+
+    from orchestration import query as sandbox
+
+    path = Settings.from_env(warehouse=warehouse).warehouse_path
+    with _open_warehouse(path) as con:
+        try:
+            found = sandbox.relations(con)
+        except duckdb.Error as e:
+            raise click.ClickException(str(e)) from e
+    _print_rows(
+        ["schema", "name", "kind", "rows", "description"],
+        [(r.schema, r.name, r.kind, r.rows, r.description) for r in found],
+        fmt,
+        wrap="description",
+    )
+
+
+@main.command(epilog=FORMATS_HELP)
+@click.argument("table")
+@_warehouse_option
+@_format_option
+def describe(table: str, warehouse: Path | None, fmt: str):
+    """The columns of TABLE, a table or view: name, type, nullable, description.
+
+    TABLE is `schema.name`, or `name`: looked for in the marts first, then in
+    the other schemas.
     """
     import duckdb
 
@@ -350,17 +493,19 @@ def query(sql: str, warehouse: Path | None, max_rows: int):
     path = Settings.from_env(warehouse=warehouse).warehouse_path
     with _open_warehouse(path) as con:
         try:
-            cursor = sandbox.run(con, sql)
-        except (duckdb.Error, sandbox.NotReading) as e:
+            relation = sandbox.find_relation(con, table)
+            columns = sandbox.columns(con, relation)
+        except sandbox.UnknownRelation as e:
+            raise click.ClickException(str(e)) from None
+        except duckdb.Error as e:
             raise click.ClickException(str(e)) from e
-        if cursor.description is None:
-            _console().print("[dim]ok (no result set)[/dim]")
-            return
-        columns = [d[0] for d in cursor.description]
-        rows = cursor.fetchmany(max_rows + 1)
-        extra = len(rows) > max_rows
-        rows = rows[:max_rows]
-        _print_table(None, columns, rows, (max_rows + 1) if extra else None)
+    if fmt == "table":
+        size = "" if relation.rows is None else f", {relation.rows} rows"
+        heading = f"{relation.qualified} ({relation.kind}{size})"
+        if relation.description:
+            heading += f": {relation.description}"
+        _console().print(heading, markup=False, highlight=False)
+    _print_rows(["column", "type", "nullable", "description"], columns, fmt, wrap="description")
 
 
 @main.command()
@@ -368,12 +513,7 @@ def query(sql: str, warehouse: Path | None, max_rows: int):
 @click.option(
     "--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet", show_default=True
 )
-@click.option(
-    "--warehouse",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar=ENV_WAREHOUSE,
-    help=f"Published warehouse file [env {ENV_WAREHOUSE}].",
-)
+@_warehouse_option
 def export(out_dir: Path, fmt: str, warehouse: Path | None):
     """Write every mart of the published warehouse to OUT_DIR, one file per table."""
     import duckdb
