@@ -1,29 +1,13 @@
 """`dbt build` (seeds, models, data tests, unit tests) against a small build
-database whose landing tables hold hand-written rows."""
-
-import json
-import os
-import shutil
-import subprocess
+database whose landing tables hold hand-written reports (tests/fixtures/landing.py)."""
 
 import duckdb
-import polars as pl
 import pytest
 
-import orchestration.project  # noqa: F401  (puts the virtualenv's dbt on PATH)
-from orchestration.extract.model import (
-    Cell,
-    Extraction,
-    Identity,
-    Issue,
-    NarrativeFigure,
-    extraction_frames,
-)
-from orchestration.extract.regions import divisions
-from orchestration.ingest.extraction import INGEST_ERRORS_SCHEMA
-from orchestration.ingest.files import FILES_SCHEMA
-from orchestration.ingest.landing import write_tables
-from orchestration.settings import DBT_PROJECT_DIR, ENV_BUILD_DB
+from orchestration.extract.model import Cell, Extraction, Identity, Issue, NarrativeFigure
+from tests.fixtures.landing import Refused, dbt, write_landing
+
+pytestmark = pytest.mark.dbt
 
 
 def cell(
@@ -104,91 +88,26 @@ TOWNSHIP = Extraction(
 )
 
 
+BROKEN = Refused("2019/broken.pdf", "pdf")  # a corrupt PDF: refused at stage read
+
+
 @pytest.fixture(scope="module")
 def dbt_built(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("dbt")
-    db = tmp / "disclosure.duckdb"
-    frames = {name: [] for name in ("reports", "cells", "extraction_issues", "narrative_figures")}
-    for x in (COUNTY, TOWNSHIP):
-        for name, frame in extraction_frames(x).items():
-            frames[name].append(frame)
-    landing = {name: pl.concat(parts) for name, parts in frames.items()}
-    landing["ingest_errors"] = pl.DataFrame(
-        [
-            {
-                "source_path": "2019/broken.pdf",
-                "source_sha256": "c" * 64,
-                "stage": "read",
-                "reason": "no text layer; OCR needed",
-            }
-        ],
-        schema=INGEST_ERRORS_SCHEMA,
-        orient="row",
-    )
-    landing["files"] = pl.DataFrame(
-        [
-            {
-                "source_path": x.source_path,
-                "source_sha256": x.source_sha256,
-                "source_format": "text",
-                "size_bytes": 1000,
-                "status": "ok",
-            }
-            for x in (COUNTY, TOWNSHIP)
-        ]
-        + [
-            {
-                "source_path": "2019/broken.pdf",
-                "source_sha256": "c" * 64,
-                "source_format": "pdf",
-                "size_bytes": 5000,
-                "status": "ok",
-            }
-        ],
-        schema=FILES_SCHEMA,
-        orient="row",
-    )
-    landing["divisions"] = divisions()
-    write_tables(db, landing)
-
-    proc = subprocess.run(
-        [
-            shutil.which("dbt"),
-            "build",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(tmp / "target"),
-            "--log-path",
-            str(tmp / "logs"),
-        ],
-        env={**os.environ, ENV_BUILD_DB: str(db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    results = json.loads((tmp / "target" / "run_results.json").read_text())["results"]
-    return proc, results, db
+    db = tmp_path_factory.mktemp("dbt") / "disclosure.duckdb"
+    write_landing(db, [COUNTY, TOWNSHIP, BROKEN])
+    return dbt(db, "build"), db
 
 
 @pytest.fixture(scope="module")
 def con(dbt_built):
-    with duckdb.connect(str(dbt_built[2]), read_only=True) as con:
+    with duckdb.connect(str(dbt_built[1]), read_only=True) as con:
         yield con
 
 
 def test_dbt_build_passes_every_model_and_test(dbt_built):
-    proc, results, _ = dbt_built
-    bad = [
-        (r["unique_id"], r["status"], r.get("message"))
-        for r in results
-        if r["status"] not in ("success", "pass")
-    ]
-    assert proc.returncode == 0 and not bad, (bad, proc.stdout[-3000:])
-    kinds = {r["unique_id"].split(".")[0] for r in results}
+    run, _ = dbt_built
+    assert run.ok, (run.failures, run.process.stdout[-3000:])
+    kinds = {r["unique_id"].split(".")[0] for r in run.results}
     assert {"seed", "model", "test", "unit_test"} <= kinds
 
 

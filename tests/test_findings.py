@@ -2,37 +2,25 @@
 
 On the five seed reports (the session `built_warehouse`): the one real
 contradiction, 隆德县 2020 saying 3 requests in the prose and 0 in the table,
-and nothing else. On a small hand-made landing database run through dbt: each
-rule fires where its equation breaks and stays silent where it holds, where a
-cell is blank (unknown, never zero) or not printed, and for year-to-year rules
-where the previous year's report of the same body is missing. Then the
-Dagster asset check that reports the findings per rule.
+and nothing else. On a small hand-made landing database run through dbt
+(tests/fixtures/landing.py): each rule fires where its equation breaks and
+stays silent where it holds, where a cell is blank (unknown, never zero) or
+not printed, and for year-to-year rules where the previous year's report of
+the same body is missing. Then the Dagster asset check that reports the
+findings per rule.
 """
 
 import hashlib
-import json
-import os
 import shutil
-import subprocess
 from pathlib import PurePath
 
 import dagster as dg
 import duckdb
-import polars as pl
 import pytest
 
-import orchestration.project  # noqa: F401  (puts the virtualenv's dbt on PATH)
-from orchestration.extract.model import (
-    Cell,
-    Extraction,
-    Identity,
-    NarrativeFigure,
-    extraction_frames,
-)
-from orchestration.ingest.extraction import INGEST_ERRORS_SCHEMA
-from orchestration.ingest.files import FILES_SCHEMA
-from orchestration.ingest.landing import write_tables
-from orchestration.settings import DBT_PROJECT_DIR, ENV_BUILD_DB, Settings
+from orchestration.extract.model import Cell, Extraction, Identity, NarrativeFigure
+from orchestration.settings import Settings
+from tests.fixtures.landing import dbt, write_landing
 
 RULES = {
     "sum_of",
@@ -65,6 +53,7 @@ def _seed_findings(con):
     ).fetchall()
 
 
+@pytest.mark.e2e
 def test_seeds_longde_prose_says_3_requests_its_table_says_0(seeds):
     """raw/001: prose line 23 "2020年共受理3件政府信息依公开申请，办结3件"; table
     line 63 "一、本年新收政府信息公开申请数量 0 0 0 0 0 0 0". expected is the
@@ -81,6 +70,7 @@ def test_seeds_longde_prose_says_3_requests_its_table_says_0(seeds):
     assert fid == "3ce39a5236f2f86b"
 
 
+@pytest.mark.e2e
 def test_seeds_have_no_other_finding(seeds):
     """Checked by hand against raw/*.txt: every sum_of total of the four gov2008
     reports equals its parts (固原市's 行政复议数量 row is blank, so it is not
@@ -91,6 +81,7 @@ def test_seeds_have_no_other_finding(seeds):
     assert [(f[0][:4], f[1], f[2]) for f in findings] == [("001_", "narrative_vs_table", "a_new")]
 
 
+@pytest.mark.e2e
 def test_seeds_rules_were_evaluated_not_skipped(seeds):
     """The silence above is not for want of cells: the equations had all their
     cells in the seeds (so a broken one would have been reported)."""
@@ -570,56 +561,13 @@ REPORTS = [
 
 @pytest.fixture(scope="module")
 def dbt_findings(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("findings")
-    db = tmp / "disclosure.duckdb"
-    parts: dict[str, list[pl.DataFrame]] = {}
-    for x in REPORTS:
-        for name, frame in extraction_frames(x).items():
-            parts.setdefault(name, []).append(frame)
-    landing = {name: pl.concat(frames) for name, frames in parts.items()}
-    landing["ingest_errors"] = pl.DataFrame(schema=INGEST_ERRORS_SCHEMA)
-    landing["files"] = pl.DataFrame(
-        [
-            {
-                "source_path": x.source_path,
-                "source_sha256": x.source_sha256,
-                "source_format": "text",
-                "size_bytes": 1000,
-                "status": "ok",
-            }
-            for x in REPORTS
-        ],
-        schema=FILES_SCHEMA,
-        orient="row",
-    )
-    write_tables(db, landing)
-
-    def dbt(*args):
-        subprocess.run(
-            [
-                shutil.which("dbt"),
-                *args,
-                "--project-dir",
-                str(DBT_PROJECT_DIR),
-                "--profiles-dir",
-                str(DBT_PROJECT_DIR),
-                "--target-path",
-                str(tmp / "target"),
-                "--log-path",
-                str(tmp / "logs"),
-            ],
-            env={**os.environ, ENV_BUILD_DB: str(db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        return json.loads((tmp / "target" / "run_results.json").read_text())["results"]
-
+    db = tmp_path_factory.mktemp("findings") / "disclosure.duckdb"
+    write_landing(db, REPORTS)
     # The findings, what they are built from and their data tests (with the
     # marts these tests and their relationships read); then the findings' own
     # unit tests (other models' unit tests run in the full build).
-    results = dbt(
+    build = dbt(
+        db,
         "build",
         "--select",
         "+consistency_finding",
@@ -630,8 +578,8 @@ def dbt_findings(tmp_path_factory):
         "--exclude",
         "test_type:unit",
     )
-    results += dbt("test", "--select", "test_type:unit,int_findings__*")
-    return results, db
+    unit = dbt(db, "test", "--select", "test_type:unit,int_findings__*")
+    return build.results + unit.results, db
 
 
 @pytest.fixture(scope="module")
@@ -652,6 +600,7 @@ def by_rule(findings, rule):
     return {(f[0], f[2], f[3], f[4], f[5], f[7]) for f in findings if f[1] == rule}
 
 
+@pytest.mark.dbt
 def test_dbt_build_of_the_findings_passes(dbt_findings):
     results, _ = dbt_findings
     bad = [
@@ -672,12 +621,14 @@ def test_dbt_build_of_the_findings_passes(dbt_findings):
     assert any(u.startswith("test.disclosure.unique_consistency_finding_finding_id") for u in ran)
 
 
+@pytest.mark.dbt
 def test_every_finding_is_one_this_file_expects(findings):
     assert {f[1] for f in findings} == RULES
     assert len({f[10] for f in findings}) == len(findings)
     assert all(f[6] == f[5] - f[4] for f in findings)  # difference = actual - expected
 
 
+@pytest.mark.dbt
 def test_sum_of(findings):
     assert by_rule(findings, "sum_of") == {
         ("sum/broken.txt", "a_received", "total", 9.0, 10.0, None),
@@ -692,6 +643,7 @@ def test_sum_of(findings):
     assert locator == "line 10"  # the total's cell
 
 
+@pytest.mark.dbt
 def test_matrix_balance(findings):
     # 5 + 1 = 4 + 3 in the natural-person column and in the total column.
     assert by_rule(findings, "matrix_balance") == {
@@ -702,6 +654,7 @@ def test_matrix_balance(findings):
     assert cells == {"a_processed (4) + a_carried_out (3) = a_new (5) + a_carried_in (1)"}
 
 
+@pytest.mark.dbt
 def test_matrix_outcomes(findings):
     # 4 processed, outcomes 4 granted + 1 other; a_other and its sub-rows never both.
     assert by_rule(findings, "matrix_outcomes") == {
@@ -715,6 +668,7 @@ def test_matrix_outcomes(findings):
     assert cells.endswith("+ a_rejected_confirm (0) + a_other (1)")
 
 
+@pytest.mark.dbt
 def test_matrix_row_total(findings):
     assert by_rule(findings, "matrix_row_total") == {
         ("matrix/row_total_broken.txt", "a_new", "total", 5.0, 6.0, None),
@@ -728,6 +682,7 @@ def test_matrix_row_total(findings):
     )
 
 
+@pytest.mark.dbt
 def test_blank_is_unknown_never_zero(findings):
     silent = {
         "sum/blank_part.txt",
@@ -746,6 +701,7 @@ def test_blank_is_unknown_never_zero(findings):
     assert not [f for f in findings if f[2] == "p_fee_items_prev"]
 
 
+@pytest.mark.dbt
 def test_carry_over(findings):
     assert by_rule(findings, "carry_over") == {
         ("carry/2021.txt", "a_carried_in", "commercial_enterprise", 1.0, 0.0, "carry/2020.txt"),
@@ -757,6 +713,7 @@ def test_carry_over(findings):
     assert cells == {"a_carried_in (0) = a_carried_out of 2020 (1)"}
 
 
+@pytest.mark.dbt
 def test_in_force_carry(findings):
     assert by_rule(findings, "in_force_carry") == {
         ("force/2022.txt", "p_normdocs_in_force", "total", 12.0, 13.0, "force/2021.txt"),
@@ -768,12 +725,14 @@ def test_in_force_carry(findings):
     )
 
 
+@pytest.mark.dbt
 def test_items_carry(findings):
     assert by_rule(findings, "items_carry") == {
         ("items/2020.txt", "p_penalty_items_prev", "total", 35.0, 30.0, "items/2019.txt"),
     }
 
 
+@pytest.mark.dbt
 def test_narrative_vs_table(findings):
     assert by_rule(findings, "narrative_vs_table") == {
         ("prose/2018.txt", "p_total", "total", 3200.0, 3100.0, None),  # 3200余 > 3100
@@ -791,6 +750,7 @@ def test_narrative_vs_table(findings):
 # The Dagster asset check
 
 
+@pytest.mark.unit
 def test_findings_check_runs_before_the_publish_step():
     from dagster._core.execution.api import create_execution_plan
 
@@ -808,6 +768,7 @@ def test_findings_check_runs_before_the_publish_step():
     )
 
 
+@pytest.mark.e2e
 def test_findings_check_counts_per_rule_passes_and_lets_go_of_the_db(
     built_warehouse, tmp_path, settings_env
 ):
