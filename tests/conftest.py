@@ -28,6 +28,32 @@ def pytest_sessionstart(session):
     ensure_manifest()
 
 
+# The layers of the suite (pyproject.toml's markers): `pytest -m unit` runs in
+# seconds, `-m dbt` runs dbt on small build databases, `-m e2e` the whole runs.
+LAYERS = ("unit", "dbt", "e2e")
+# Fixtures that build the whole warehouse: a test using one is e2e.
+WHOLE_BUILD = {"built_warehouse_run", "built_warehouse_dirs", "built_warehouse"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Every test has exactly one layer mark, checked before `-m` selects."""
+    wrong = []
+    for item in items:
+        layers = sorted({m.name for m in item.iter_markers() if m.name in LAYERS})
+        if len(layers) != 1:
+            wrong.append(f"{item.nodeid}: {' and '.join(layers) or 'no layer'}")
+        elif layers != ["e2e"] and WHOLE_BUILD & set(item.fixturenames):
+            wrong.append(f"{item.nodeid}: {layers[0]}, but it uses the whole build (e2e)")
+    if wrong:
+        raise pytest.UsageError(
+            "every test needs exactly one of the marks "
+            + ", ".join(f"pytest.mark.{m}" for m in LAYERS)
+            + " (pytestmark at the top of its module, or on the test):\n  "
+            + "\n  ".join(wrong)
+        )
+
+
 @contextmanager
 def _settings_env(raw: Path, warehouse: Path, **more):
     """DISCLOSURE_RAW / DISCLOSURE_WAREHOUSE set, the other DISCLOSURE_* variables

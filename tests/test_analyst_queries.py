@@ -10,6 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+pytestmark = pytest.mark.e2e
+
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 

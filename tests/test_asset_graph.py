@@ -13,6 +13,8 @@ import pytest
 from orchestration.definitions import defs
 from orchestration.project import dbt_project
 
+pytestmark = pytest.mark.unit
+
 # The order of the asset groups: an asset reads only assets of its own group or
 # of an earlier one.
 GROUP_RANK = {"landing": 0, "seeds": 0, "staging": 1, "marts": 2, "publish": 3}

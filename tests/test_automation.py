@@ -11,6 +11,8 @@ from orchestration.automation import BUILD_JOB, daily_build, raw_folder_sensor
 from orchestration.definitions import defs
 from orchestration.settings import ENV_RAW, ENV_SETTLE_SECONDS, Settings
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.fixture(scope="module")
 def instance():

@@ -13,6 +13,8 @@ from click.testing import CliRunner
 from orchestration.cli import main
 from tests.fixtures.bad_inputs import BAD, DUPLICATE, DUPLICATE_OF, GOOD, write_bad_inputs
 
+pytestmark = pytest.mark.e2e
+
 GOLD = Path(__file__).parent / "gold"
 N_FAILED = len(BAD)
 

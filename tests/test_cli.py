@@ -25,6 +25,7 @@ def small_warehouse(path):
 
 
 @pytest.mark.unit
+@pytest.mark.unit
 def test_query_prints_a_table(tmp_path):
     wh = small_warehouse(tmp_path / "disclosure.duckdb")
     result = CliRunner().invoke(
@@ -45,6 +46,7 @@ def test_query_prints_a_table(tmp_path):
 
 
 @pytest.mark.unit
+@pytest.mark.unit
 def test_query_reads_the_warehouse_from_the_environment(tmp_path):
     wh = small_warehouse(tmp_path / "disclosure.duckdb")
     result = CliRunner().invoke(
@@ -54,6 +56,7 @@ def test_query_reads_the_warehouse_from_the_environment(tmp_path):
     assert "│ 2 " in result.output
 
 
+@pytest.mark.unit
 @pytest.mark.unit
 def test_query_limits_rows(tmp_path):
     wh = small_warehouse(tmp_path / "disclosure.duckdb")
@@ -65,6 +68,7 @@ def test_query_limits_rows(tmp_path):
 
 
 @pytest.mark.unit
+@pytest.mark.unit
 def test_query_without_a_warehouse_says_so(tmp_path):
     result = CliRunner().invoke(
         main, ["query", "select 1", "--warehouse", str(tmp_path / "none.duckdb")]
@@ -75,6 +79,7 @@ def test_query_without_a_warehouse_says_so(tmp_path):
 
 
 @pytest.mark.unit
+@pytest.mark.unit
 def test_query_reports_sql_errors_plainly(tmp_path):
     wh = small_warehouse(tmp_path / "disclosure.duckdb")
     result = CliRunner().invoke(main, ["query", "select * from nowhere", "--warehouse", str(wh)])
@@ -82,6 +87,7 @@ def test_query_reports_sql_errors_plainly(tmp_path):
     assert "nowhere" in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.unit
 @pytest.mark.unit
 def test_query_is_read_only(tmp_path):
     wh = small_warehouse(tmp_path / "disclosure.duckdb")
@@ -92,6 +98,7 @@ def test_query_is_read_only(tmp_path):
     assert "read-only" in result.output.lower()
 
 
+@pytest.mark.e2e
 @pytest.mark.e2e
 def test_build_reuses_the_cache_and_prints_a_summary(built_warehouse_dirs, settings_env, tmp_path):
     raw, built = built_warehouse_dirs
@@ -109,6 +116,7 @@ def test_build_reuses_the_cache_and_prints_a_summary(built_warehouse_dirs, setti
     assert f" {n_files} │" in query.output
 
 
+@pytest.mark.e2e
 @pytest.mark.e2e
 def test_a_build_with_nothing_changed_stops_at_once(built_warehouse_dirs, settings_env, tmp_path):
     raw, built = built_warehouse_dirs
@@ -195,6 +203,7 @@ PRINTED = {
 }
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("fmt", list(PRINTED))
 @pytest.mark.unit
 def test_each_format_keeps_null_apart_from_the_empty_string(warehouse, fmt):
@@ -205,10 +214,12 @@ def test_each_format_keeps_null_apart_from_the_empty_string(warehouse, fmt):
 
 
 @pytest.mark.unit
+@pytest.mark.unit
 def test_the_table_is_the_default(warehouse):
     assert run(warehouse, "query", REPORTS).stdout == PRINTED["table"]
 
 
+@pytest.mark.unit
 @pytest.mark.unit
 def test_json_is_an_array_of_rows_as_python_reads_them(warehouse):
     result = run(warehouse, "query", REPORTS, "--format", "json")
@@ -225,6 +236,7 @@ def test_json_is_an_array_of_rows_as_python_reads_them(warehouse):
 
 
 @pytest.mark.unit
+@pytest.mark.unit
 def test_json_of_other_types(warehouse):
     sql = (
         "select [1, null] as l, {'k': 1.5} as s, true as b, "
@@ -240,6 +252,7 @@ def test_json_of_other_types(warehouse):
     assert empty.stdout == "[]\n"
 
 
+@pytest.mark.unit
 @pytest.mark.unit
 def test_csv_reads_back_with_null_and_empty_string_apart(warehouse, tmp_path):
     path = tmp_path / "reports.csv"
@@ -269,6 +282,7 @@ the rows are 153 columns wide, the terminal 120: one block per row""".format(bod
 
 
 @pytest.mark.unit
+@pytest.mark.unit
 def test_rows_wider_than_the_terminal_print_one_block_per_row(warehouse, monkeypatch):
     monkeypatch.setattr(cli, "_terminal_width", lambda: 120)
     result = run(warehouse, "query", WIDE)
@@ -279,6 +293,7 @@ def test_rows_wider_than_the_terminal_print_one_block_per_row(warehouse, monkeyp
 
 
 @pytest.mark.unit
+@pytest.mark.unit
 def test_a_pipe_gets_the_wide_table_whole(warehouse):
     result = run(warehouse, "query", WIDE)
     assert result.exit_code == 0, result.output
@@ -286,6 +301,7 @@ def test_a_pipe_gets_the_wide_table_whole(warehouse):
     assert "block" not in result.stdout
 
 
+@pytest.mark.unit
 @pytest.mark.unit
 def test_vertical_on_demand(warehouse):
     result = run(warehouse, "query", REPORTS, "--vertical")
@@ -307,6 +323,7 @@ def test_vertical_on_demand(warehouse):
     assert other.exit_code == 2 and "--vertical" in other.output
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("value", ["-5", "x"])
 @pytest.mark.unit
 def test_max_rows_must_be_a_count(warehouse, value):
@@ -317,12 +334,14 @@ def test_max_rows_must_be_a_count(warehouse, value):
 
 
 @pytest.mark.unit
+@pytest.mark.unit
 def test_max_rows_zero_prints_every_row(warehouse):
     result = run(warehouse, "query", "select * from range(300)", "--max-rows", "0")
     assert result.exit_code == 0, result.output
     assert "│   299 │" in result.stdout and "more than" not in result.output
 
 
+@pytest.mark.unit
 @pytest.mark.unit
 def test_the_table_stops_at_200_rows_csv_does_not(warehouse):
     table = run(warehouse, "query", "select * from range(300)")
@@ -336,6 +355,7 @@ def test_the_table_stops_at_200_rows_csv_does_not(warehouse):
 
 
 @pytest.mark.unit
+@pytest.mark.unit
 def test_one_statement_at_a_time(warehouse):
     result = run(warehouse, "query", "select 1; select 2")
     assert result.exit_code == 1
@@ -348,6 +368,7 @@ def test_one_statement_at_a_time(warehouse):
 
 
 @pytest.mark.unit
+@pytest.mark.unit
 def test_settings_may_come_before_the_query(warehouse):
     result = run(
         warehouse, "query", "set search_path = 'main'; select * from recent", "--format", "csv"
@@ -357,11 +378,13 @@ def test_settings_may_come_before_the_query(warehouse):
 
 
 @pytest.mark.unit
+@pytest.mark.unit
 def test_a_write_after_a_read_is_still_refused(warehouse):
     result = run(warehouse, "query", "select 1; drop table marts.dim_report")
     assert result.exit_code == 1 and "read-only" in result.output
 
 
+@pytest.mark.unit
 @pytest.mark.unit
 def test_the_marts_come_first_on_the_search_path(warehouse):
     shown = run(warehouse, "query", "show tables", "--format", "csv")
@@ -371,6 +394,7 @@ def test_the_marts_come_first_on_the_search_path(warehouse):
     assert bare.stdout == '"n"\n3\n'
 
 
+@pytest.mark.unit
 @pytest.mark.unit
 def test_a_warehouse_without_marts_still_opens(tmp_path):
     path = tmp_path / "bare.duckdb"
@@ -392,6 +416,7 @@ TABLES = """\
 
 
 @pytest.mark.unit
+@pytest.mark.unit
 def test_tables_lists_every_table_and_view(warehouse):
     result = run(warehouse, "tables")
     assert result.exit_code == 0, result.output
@@ -409,6 +434,7 @@ def test_tables_lists_every_table_and_view(warehouse):
     ]
 
 
+@pytest.mark.unit
 @pytest.mark.unit
 def test_tables_fold_a_long_description_on_a_terminal(warehouse, monkeypatch):
     monkeypatch.setattr(cli, "_terminal_width", lambda: 60)
@@ -433,6 +459,7 @@ marts.dim_report (table, 3 rows): One row per report kept.
 """
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("name", ["dim_report", "marts.dim_report", "DIM_REPORT"])
 @pytest.mark.unit
 def test_describe_lists_the_columns(warehouse, name):
@@ -441,6 +468,7 @@ def test_describe_lists_the_columns(warehouse, name):
     assert result.stdout == DESCRIBED
 
 
+@pytest.mark.unit
 @pytest.mark.unit
 def test_describe_a_view_in_another_schema(warehouse):
     result = run(warehouse, "describe", "recent", "--format", "csv")
@@ -451,6 +479,7 @@ def test_describe_a_view_in_another_schema(warehouse):
     assert run(warehouse, "describe", "main.recent", "--format", "csv").stdout == result.stdout
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "name, says",
     [

@@ -14,6 +14,8 @@ from click.testing import CliRunner
 from orchestration.cli import main
 from orchestration.settings import PROJECT_ROOT
 
+pytestmark = pytest.mark.e2e
+
 [SEED] = sorted((PROJECT_ROOT / "raw").glob("001_*.txt"))  # 隆德县人民政府, 2020
 KEPT = "a/longde-2020.txt"  # the seed itself; the first path of three equals
 COPY = "b/longde-2020-copy.txt"  # the seed and a blank line: other bytes, same values

@@ -8,7 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from orchestration.settings import DBT_PROJECT_DIR, ENV_BUILD_DB
+
+pytestmark = pytest.mark.e2e
 
 
 def test_docs_generate_and_every_column_is_described(built_warehouse, tmp_path):

@@ -6,6 +6,8 @@ import pytest
 
 from orchestration.definitions import defs
 
+pytestmark = pytest.mark.unit
+
 LANDING = ["reports", "cells", "extraction_issues", "narrative_figures", "ingest_errors"]
 STAGING = {
     "stg_landing__reports": "reports",

@@ -9,6 +9,8 @@ from orchestration.extract import extract_bytes
 from orchestration.extract.encoding import decode, wide_encoding
 from orchestration.ingest.files import detect_format
 
+pytestmark = pytest.mark.unit
+
 SEED = Path(__file__).resolve().parents[1] / "raw" / "000_0fd2e533e51a0851.txt"
 TEXT = SEED.read_text(encoding="utf-8")
 

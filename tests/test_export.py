@@ -1,9 +1,12 @@
 """`disclosure export` writes every mart, whole, as Parquet or CSV."""
 
 import duckdb
+import pytest
 from click.testing import CliRunner
 
 from orchestration.cli import main
+
+pytestmark = pytest.mark.e2e
 
 
 def test_export_every_mart_as_parquet_and_csv(built_warehouse, tmp_path):

@@ -11,6 +11,8 @@ import pytest
 
 from orchestration.extract import extract_file
 
+pytestmark = pytest.mark.unit
+
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "raw"
 GOLD = Path(__file__).parent / "gold"

@@ -56,6 +56,7 @@ def rendered(tmp_path_factory) -> tuple[Path, dict]:
     return out, render_all(out)
 
 
+@pytest.mark.e2e
 def test_layout_of_outdir(rendered):
     out, manifest = rendered
     stems = seed_stems() + [p.stem for p in PROFILES]
@@ -66,6 +67,7 @@ def test_layout_of_outdir(rendered):
     assert (out / "gold_values.csv").exists() and (out / "gold_reports.csv").exists()
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("folder", PDF_FOLDERS)
 def test_seed_2019_matrix_breaks_across_pages(rendered, folder):
     out, manifest = rendered
@@ -87,6 +89,7 @@ def test_seed_2019_matrix_breaks_across_pages(rendered, folder):
     assert "隆德县 2020 年政府信息公开工作年度报告" in pages[0]
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("folder", PDF_FOLDERS)
 def test_pdf_vertical_label_one_character_per_line(rendered, folder):
     out, _ = rendered
@@ -98,6 +101,7 @@ def test_pdf_vertical_label_one_character_per_line(rendered, folder):
     assert all(ch in starts for ch in "本年度办理结果")
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("folder", PDF_FOLDERS)
 def test_pdf_prose_and_identity_extract(rendered, folder):
     out, _ = rendered
@@ -115,6 +119,7 @@ def test_pdf_prose_and_identity_extract(rendered, folder):
         assert _norm(opening.text)[:60] in _norm(first_page)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("folder", PDF_FOLDERS)
 def test_gov2008_table_spans_pages(rendered, folder):
     _, manifest = rendered
@@ -126,6 +131,7 @@ def test_gov2008_table_spans_pages(rendered, folder):
     assert manifest["reports"][SEED_2008]["files"][folder]["pages"] >= 12
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("folder", PDF_FOLDERS)
 def test_pdf_ruled_tables_carry_gold(rendered, folder):
     out, _ = rendered
@@ -139,6 +145,7 @@ def test_pdf_ruled_tables_carry_gold(rendered, folder):
     assert fee[1] == gold[("p_fee_amount", "total")] and "." in fee[1]
 
 
+@pytest.mark.e2e
 def test_pdf_fonts(rendered):
     """pdf/ embeds its font (TrueType subsets with a ToUnicode map); pdf_cid/ names
     STSong-Light without embedding it."""
@@ -151,6 +158,7 @@ def test_pdf_fonts(rendered):
         assert b"/STSong-Light" in cid and b"/FontFile" not in cid, stem
 
 
+@pytest.mark.unit
 def test_embedded_font_covers_the_fixtures_and_the_benchmark():
     """fonts/fixture-cjk.ttf has a glyph for every character a fixture report prints and
     for every division name the benchmark corpus can draw (else regenerate it with
@@ -168,6 +176,7 @@ def test_embedded_font_covers_the_fixtures_and_the_benchmark():
     assert missing == []
 
 
+@pytest.mark.e2e
 def test_docx_has_merged_tables(rendered):
     out, _ = rendered
     d = docx.Document(str(fixture_path(out, "docx", SEED_2019)))
@@ -183,6 +192,7 @@ def test_docx_has_merged_tables(rendered):
     assert len(d08.tables) == 1 and len(d08.tables[0].rows) == 66
 
 
+@pytest.mark.e2e
 def test_html_pages(rendered):
     out, _ = rendered
     stem = "004_81756f01c13aa782"  # has blank cells
@@ -196,6 +206,7 @@ def test_html_pages(rendered):
     assert 'rowspan="20"' in utf8 and 'colspan="7"' in utf8 and "21207.84 万元" in utf8
 
 
+@pytest.mark.e2e
 def test_text_is_tab_separated(rendered):
     out, _ = rendered
     text = fixture_path(out, "text", SEED_2019).read_text(encoding="utf-8")
@@ -203,6 +214,7 @@ def test_text_is_tab_separated(rendered):
     assert "\n第二十条第（八）项\t\t\t\n" in text
 
 
+@pytest.mark.e2e
 def test_gold_csvs(rendered):
     out, _ = rendered
     with open(out / "gold_values.csv", encoding="utf-8", newline="") as f:
@@ -218,6 +230,7 @@ def test_gold_csvs(rendered):
     assert ids["syn_2023_640122_ligang"]["region_level"] == "township"
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("report", build_gov2021_reports(), ids=lambda r: r.stem)
 def test_synthetic_values_are_consistent(report):
     v = {(g.code, g.applicant_type): float(g.value or 0) for g in report.values}
@@ -237,6 +250,7 @@ def test_synthetic_values_are_consistent(report):
         assert v[(f"{prefix}_total", "total")] == parts
 
 
+@pytest.mark.unit
 def test_seed_identity_matches_raw():
     raw_dir = REPO / "raw"
     if not raw_dir.is_dir():
@@ -248,6 +262,7 @@ def test_seed_identity_matches_raw():
         assert _norm(report.title) in raw and _norm(opening.text) in raw, stem
 
 
+@pytest.mark.e2e
 def test_rendering_is_reproducible(tmp_path):
     report = build_seed(SEED_2019)
     formats = ("pdf", "pdf_cid", "docx")
@@ -261,6 +276,7 @@ def test_rendering_is_reproducible(tmp_path):
         assert a == b, fmt
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("font", ["embedded", "cid"])
 def test_pdf_forced_break_when_matrix_fits(tmp_path, font):
     """A matrix that fits on its page is still broken at split_at_row."""

@@ -9,6 +9,8 @@ import pytest
 
 from orchestration.extract import extract_file
 
+pytestmark = pytest.mark.e2e
+
 pytest.importorskip("reportlab")
 from tests.fixtures.render import render_all
 

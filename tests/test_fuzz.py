@@ -41,7 +41,7 @@ import pytest
 pytest.importorskip("reportlab")
 from tests.fixtures.fuzz import KINDS, LOSSLESS, FuzzFile, write_fuzz_corpus
 
-pytestmark = pytest.mark.fuzz
+pytestmark = [pytest.mark.fuzz, pytest.mark.e2e]
 
 GOLD = Path(__file__).parent / "gold"
 GIB = 1 << 30

@@ -11,6 +11,8 @@ from orchestration.extract.model import Row
 from orchestration.extract.normalize import normalize_document
 from orchestration.extract.readers import read_document
 
+pytestmark = pytest.mark.unit
+
 REALDOCS = Path(__file__).resolve().parents[2] / "shared" / "realdocs"
 _GOLD = REALDOCS / "reports.csv"
 _GOLD_ROWS = list(csv.DictReader(_GOLD.open(encoding="utf-8"))) if _GOLD.exists() else []

@@ -95,6 +95,7 @@ def parsed_lines(output: str) -> list[str]:
     return [line for line in output.splitlines() if line.startswith("extract [")]
 
 
+@pytest.mark.e2e
 def test_nothing_changed_nothing_parsed_same_marts(builds):
     output = builds["noop"].output
     assert "extract: 5 files, 0 to parse, 5 from the cache" in output
@@ -103,6 +104,7 @@ def test_nothing_changed_nothing_parsed_same_marts(builds):
     assert builds["noop_marts"] == builds["session"]
 
 
+@pytest.mark.e2e
 def test_only_the_changed_file_is_parsed(builds):
     output = builds["change"].output
     assert "extract: 4 files, 1 to parse, 3 from the cache" in output
@@ -110,6 +112,7 @@ def test_only_the_changed_file_is_parsed(builds):
     assert "1 / 3" in output
 
 
+@pytest.mark.e2e
 def test_the_changed_file_rows_are_replaced(builds):
     locator, old, new = builds["edit"]
     rid = report_id_for(CHANGED)
@@ -129,6 +132,7 @@ def test_the_changed_file_rows_are_replaced(builds):
     assert reports[0][2] == sha[0][0]  # dim_report carries the new content's hash
 
 
+@pytest.mark.e2e
 def test_the_deleted_file_leaves_every_table(builds):
     rid = report_id_for(DELETED)
     assert any(r[0] == rid for r in builds["noop_marts"]["dim_report"])
@@ -145,6 +149,7 @@ def test_the_deleted_file_leaves_every_table(builds):
             assert n == 0, f"{schema}.{table} still names the deleted file"
 
 
+@pytest.mark.e2e
 def test_the_other_reports_are_untouched(builds):
     gone = {report_id_for(CHANGED), report_id_for(DELETED)}
     for table in ("dim_report", "fct_indicator_value", "fct_narrative_figure"):
@@ -153,6 +158,7 @@ def test_the_other_reports_are_untouched(builds):
         assert before == after, table
 
 
+@pytest.mark.unit
 def test_marts_are_rebuilt_whole_every_run():
     """No incremental model: every mart is a table dbt replaces (staging and
     intermediate are views), so no row of an earlier run can survive."""

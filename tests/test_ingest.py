@@ -39,6 +39,7 @@ def docx_bytes() -> bytes:
     return buf.getvalue()
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "name, data, expected",
     [
@@ -62,6 +63,7 @@ def test_detect_format(tmp_path, name, data, expected):
     assert detect_format(write(tmp_path / name, data)) == expected
 
 
+@pytest.mark.unit
 def test_discover_walks_folders_and_skips_hidden(tmp_path):
     write(tmp_path / "b.txt", "报告")
     write(tmp_path / "2019" / "a.pdf", b"%PDF-1.7")
@@ -80,11 +82,13 @@ def test_discover_walks_folders_and_skips_hidden(tmp_path):
     assert frame["source_sha256"].str.len_chars().to_list() == [64] * 4
 
 
+@pytest.mark.unit
 def test_discover_refuses_a_missing_folder(tmp_path):
     with pytest.raises(FileNotFoundError):
         discover(tmp_path / "nope")
 
 
+@pytest.mark.unit
 def test_discover_gives_each_skipped_file_its_reason(tmp_path):
     write(tmp_path / "big.txt", "年度报告\n" * 100_000)  # 1.2 MB of text
     write(tmp_path / "big.pdf", b"%PDF-1.7\n" + b"0" * 2_000_000)
@@ -107,6 +111,7 @@ def test_discover_gives_each_skipped_file_its_reason(tmp_path):
     assert discover(tmp_path)[1].status == "ok"  # no limits by default
 
 
+@pytest.mark.unit
 def test_discover_hashes_only_files_whose_stat_changed(tmp_path, monkeypatch):
     from orchestration.ingest import files
 
@@ -125,6 +130,7 @@ def test_discover_hashes_only_files_whose_stat_changed(tmp_path, monkeypatch):
     assert again[1].source_sha256 == real(raw / "b.txt")
 
 
+@pytest.mark.unit
 def test_the_cache_remembers_file_hashes(tmp_path):
     raw = tmp_path / "raw"
     write(raw / "a.txt", "甲 10")
@@ -135,6 +141,7 @@ def test_the_cache_remembers_file_hashes(tmp_path):
         assert cache.file_hashes() == {found[0].stat_key: found[0].source_sha256}
 
 
+@pytest.mark.unit
 def test_listing_digest_changes_with_any_file_and_reads_none(tmp_path):
     raw = tmp_path / "raw"
     write(raw / "a.txt", "甲 10")
@@ -207,6 +214,7 @@ def landing(raw: Path, cache_path: Path, workers: int = 0, **kwargs):
         )
 
 
+@pytest.mark.unit
 def test_only_new_content_is_parsed(tmp_path):
     raw, cache = tmp_path / "raw", tmp_path / "cache.duckdb"
     write(raw / "a.txt", "甲 10")
@@ -238,6 +246,7 @@ def test_only_new_content_is_parsed(tmp_path):
     }
 
 
+@pytest.mark.unit
 def test_failures_become_ingest_errors_and_the_run_goes_on(tmp_path):
     raw, cache = tmp_path / "raw", tmp_path / "cache.duckdb"
     write(raw / "good.txt", "甲 10")
@@ -261,6 +270,7 @@ def test_failures_become_ingest_errors_and_the_run_goes_on(tmp_path):
     assert again.frames["ingest_errors"].height == 3
 
 
+@pytest.mark.unit
 def test_landing_frames_follow_the_contract(tmp_path):
     from orchestration.extract.model import LANDING_SCHEMAS
 
@@ -271,6 +281,7 @@ def test_landing_frames_follow_the_contract(tmp_path):
         assert dict(frames[name].schema) == schema, name
 
 
+@pytest.mark.unit
 def test_a_new_extractor_version_parses_again(tmp_path):
     raw, cache_path = tmp_path / "raw", tmp_path / "cache.duckdb"
     write(raw / "a.txt", "甲 10")
@@ -279,6 +290,7 @@ def test_a_new_extractor_version_parses_again(tmp_path):
         assert cache.known() == set()
 
 
+@pytest.mark.e2e
 def test_worker_processes_give_the_same_result(tmp_path):
     raw = tmp_path / "raw"
     for i in range(5):
@@ -290,6 +302,7 @@ def test_worker_processes_give_the_same_result(tmp_path):
         assert inline[name].equals(pooled[name]), name
 
 
+@pytest.mark.unit
 def test_relations_of_removed_dbt_models_are_dropped(tmp_path):
     import duckdb
 
@@ -316,6 +329,7 @@ def test_relations_of_removed_dbt_models_are_dropped(tmp_path):
     assert [r[0] for r in left] == ["landing.files", "marts.dim_report"]
 
 
+@pytest.mark.e2e
 def test_a_hung_or_dying_worker_fails_only_its_file(tmp_path):
     raw = tmp_path / "raw"
     for name in ("a", "c", "e", "f"):

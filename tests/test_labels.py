@@ -5,6 +5,8 @@ import pytest
 from orchestration.extract import catalog
 from orchestration.extract.labels import Numbering, label_key, numbering, similarity
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.mark.parametrize(
     "printed, key",

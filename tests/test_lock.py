@@ -14,6 +14,7 @@ from orchestration.lock import BuildLocked, build_lock
 from orchestration.settings import Settings
 
 
+@pytest.mark.unit
 def test_a_second_holder_is_refused_with_the_first_named(tmp_path):
     path = tmp_path / "disclosure.duckdb.lock"
     refused = pytest.raises(BuildLocked, match=rf"another build is running .*pid {os.getpid()}")
@@ -23,6 +24,7 @@ def test_a_second_holder_is_refused_with_the_first_named(tmp_path):
         pass
 
 
+@pytest.mark.unit
 def test_a_killed_holder_leaves_no_lock(tmp_path):
     path = tmp_path / "disclosure.duckdb.lock"
     code = (
@@ -56,12 +58,14 @@ def held(tmp_path, settings_env):
             yield
 
 
+@pytest.mark.unit
 def test_the_cli_refuses_to_start_while_a_build_runs(held):
     result = CliRunner().invoke(main, ["build"])
     assert result.exit_code == 1
     assert "another build is running" in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.e2e
 def test_every_run_of_the_job_takes_the_lock(held):
     """Runs launched from the UI, the sensor or the schedule hold it too."""
     from dagster import DagsterInstance

@@ -2,9 +2,13 @@
 
 from pathlib import Path
 
+import pytest
+
 from orchestration.extract import extract_file
 from orchestration.extract.model import Row
 from orchestration.extract.narrative import extract_figures
+
+pytestmark = pytest.mark.unit
 
 RAW = Path(__file__).resolve().parents[1] / "raw"
 

@@ -2,6 +2,7 @@
 
 import io
 
+import pytest
 from rich.console import Console
 
 from orchestration import progress
@@ -15,6 +16,7 @@ def metadata(result, node, key):
     raise AssertionError(f"no materialization of {key}")
 
 
+@pytest.mark.e2e
 def test_landing_metadata_counts_the_run(built_warehouse_run):
     *_, result = built_warehouse_run
     meta = metadata(result, "landing_extraction", "landing/reports")
@@ -24,6 +26,7 @@ def test_landing_metadata_counts_the_run(built_warehouse_run):
     assert meta["parsed_files"].count("- `") == meta["parsed_now"]
 
 
+@pytest.mark.e2e
 def test_published_warehouse_metadata_counts_and_previews_the_marts(built_warehouse_run):
     *_, result = built_warehouse_run
     meta = metadata(result, "published_warehouse", "published_warehouse")
@@ -48,6 +51,7 @@ def emit_a_run():
     progress.emit("stage", name="publish")
 
 
+@pytest.mark.unit
 def test_plain_progress_is_one_line_per_file():
     out = io.StringIO()
     display = BuildProgress(Console(file=out, width=200), live=False)
@@ -61,6 +65,7 @@ def test_plain_progress_is_one_line_per_file():
     assert display.failed == 1
 
 
+@pytest.mark.unit
 def test_live_progress_draws_bars_on_a_terminal():
     out = io.StringIO()
     display = BuildProgress(Console(file=out, force_terminal=True, width=120), live=True)
@@ -70,6 +75,7 @@ def test_live_progress_draws_bars_on_a_terminal():
     assert "parsing (1 from cache)" in text and "1 failed" in text and "2/2" in text
 
 
+@pytest.mark.unit
 def test_a_failing_listener_never_fails_the_build():
     def broken(kind, fields):
         raise RuntimeError("display gone")

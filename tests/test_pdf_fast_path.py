@@ -23,6 +23,8 @@ from collections import Counter
 
 import pytest
 
+pytestmark = pytest.mark.e2e
+
 pytest.importorskip("reportlab")
 pdfplumber = pytest.importorskip("pdfplumber")
 import pypdfium2 as pdfium

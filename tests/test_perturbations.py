@@ -4,7 +4,11 @@ The report is built here as tab-separated text (as copied from a web page), with
 distinct value in every matrix cell so that a value in the wrong cell cannot go unseen.
 """
 
+import pytest
+
 from orchestration.extract import extract_bytes
+
+pytestmark = pytest.mark.unit
 
 APPLICANTS = [
     "natural_person",

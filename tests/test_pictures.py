@@ -431,7 +431,7 @@ def test_many_regions_capped(tmp_path, monkeypatch):
     assert 'data-region="640400"' not in text
 
 
-@pytest.mark.unit
+@pytest.mark.e2e
 def test_on_the_built_warehouse(built_warehouse, tmp_path):
     """The page's queries fit the real marts; values of the raw/ reports appear."""
     page = write_report_page(built_warehouse, tmp_path)

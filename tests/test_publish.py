@@ -8,6 +8,8 @@ import pytest
 
 from orchestration.publish import publish_database
 
+pytestmark = pytest.mark.unit
+
 
 def make_db(path, version: int, with_view: bool = True):
     path.parent.mkdir(parents=True, exist_ok=True)

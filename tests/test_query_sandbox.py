@@ -120,6 +120,7 @@ ATTACKS = {
 }
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("sql, says, leak", list(ATTACKS.values()), ids=list(ATTACKS))
 def test_an_attack_fails_clearly_and_changes_nothing(site, sql, says, leak):
     root = site.raw_dir.parent
@@ -134,6 +135,7 @@ def test_an_attack_fails_clearly_and_changes_nothing(site, sql, says, leak):
     assert snapshot(root) == before
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     "sql",
     [
@@ -167,6 +169,7 @@ ANALYST_QUERIES = [
 ]
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("sql", ANALYST_QUERIES)
 def test_analyst_queries_still_run(site, sql):
     result = query(site, sql)
@@ -174,6 +177,7 @@ def test_analyst_queries_still_run(site, sql):
     assert "┃" in result.output  # a result table
 
 
+@pytest.mark.e2e
 def test_a_query_prints_what_the_warehouse_holds(site):
     with duckdb.connect(str(site.warehouse_path), read_only=True) as con:
         n = con.execute("select count(*) from marts.fct_indicator_value").fetchone()[0]
@@ -218,6 +222,7 @@ def export(site: Settings, out: Path, fmt: str):
     )
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("fmt", ["parquet", "csv"])
 def test_export_writes_every_mart_whole(site, tmp_path, fmt):
     result = export(site, tmp_path / "out", fmt)
@@ -234,6 +239,7 @@ def test_export_writes_every_mart_whole(site, tmp_path, fmt):
             assert path.read_bytes() == copy_csv(site.warehouse_path, table, tmp_path / "c.csv")
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("fmt", ["parquet", "csv"])
 def test_export_to_a_path_with_sql_in_it_writes_only_that_path(site, tmp_path, fmt):
     # Formatted into a COPY statement, this path would close the quote, write
@@ -252,6 +258,7 @@ def test_export_to_a_path_with_sql_in_it_writes_only_that_path(site, tmp_path, f
     assert snapshot(site.raw_dir.parent) == before
 
 
+@pytest.mark.unit
 def test_export_quotes_a_mart_name(tmp_path):
     wh = tmp_path / "odd.duckdb"
     with duckdb.connect(str(wh)) as con:
@@ -263,6 +270,7 @@ def test_export_quotes_a_mart_name(tmp_path):
     assert (tmp_path / "out" / 'a "b"; c.csv').read_text().split() == ["x", "1"]
 
 
+@pytest.mark.unit
 def test_export_refuses_a_mart_named_like_a_path(tmp_path):
     wh = tmp_path / "odd.duckdb"
     with duckdb.connect(str(wh)) as con:

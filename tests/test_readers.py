@@ -26,6 +26,8 @@ import pytest
 
 from orchestration.settings import ENV_CACHE, ENV_RAW, ENV_WAREHOUSE, PROJECT_ROOT
 
+pytestmark = pytest.mark.e2e
+
 DELETED = "004_81756f01c13aa782.txt"  # the new build has one report less than the old one
 DISCLOSURE = str(Path(sys.executable).parent / "disclosure")
 TIMEOUT = 900

@@ -17,6 +17,8 @@ from orchestration.extract import extract_bytes
 from orchestration.extract.readers import read_document
 from orchestration.extract.readers.text import rows_from_text
 
+pytestmark = pytest.mark.unit
+
 # ------------------------------------------------------------------ documents
 
 # A cell: "text" or (text, rowspan, colspan).

@@ -20,6 +20,8 @@ import pytest
 
 from orchestration.extract import extract_bytes
 
+pytestmark = pytest.mark.unit
+
 REALDOCS = Path(__file__).resolve().parents[2] / "shared" / "realdocs"
 
 # Non-blank gold cells each document must reproduce, read off the parser when this file

@@ -26,7 +26,11 @@ DOCS = perturb.load_docs()
 # (layout, doc) -> (recovered, non-blank gold cells, wrong cells)
 RESULTS: dict[tuple[str, str], tuple[int, int, int]] = {}
 
-pytestmark = pytest.mark.skipif(not DOCS, reason="no documents with gold found")
+# e2e: every document rendered in every layout and read whole (hundreds of cases).
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not DOCS, reason="no documents with gold found"),
+]
 
 
 def _fmt(v: float | None) -> str:

@@ -5,6 +5,8 @@ import pytest
 
 from orchestration.extract.regions import RegionMatch, divisions, resolve
 
+pytestmark = pytest.mark.unit
+
 NINGXIA = "宁夏回族自治区"
 
 

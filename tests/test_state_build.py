@@ -37,6 +37,8 @@ from orchestration.ingest import files
 from orchestration.settings import PROJECT_ROOT
 from tests.test_state_standins import Listed
 
+pytestmark = pytest.mark.e2e
+
 SEEDS = sorted((PROJECT_ROOT / "raw").glob("*.txt"))
 A, B = SEEDS[1].read_bytes(), SEEDS[2].read_bytes()  # two different reports
 BAD = {  # name -> words of its reason (stage discover)

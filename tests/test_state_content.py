@@ -22,6 +22,8 @@ from orchestration.ingest.extraction import CHANGED_DURING_BUILD, FromBytes, bui
 from orchestration.ingest.files import discover, files_frame
 from orchestration.settings import PROJECT_ROOT
 
+pytestmark = pytest.mark.unit
+
 SEEDS = sorted((PROJECT_ROOT / "raw").glob("*.txt"))
 A, B = SEEDS[1].read_bytes(), SEEDS[2].read_bytes()  # two different reports
 

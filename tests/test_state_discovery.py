@@ -18,6 +18,8 @@ from orchestration.ingest.extraction import assemble
 from orchestration.ingest.files import discover, files_frame, listing
 from tests.test_state_standins import Listed
 
+pytestmark = pytest.mark.unit
+
 AS_ROOT = os.geteuid() == 0
 
 

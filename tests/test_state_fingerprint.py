@@ -12,6 +12,8 @@ from orchestration.automation import raw_folder_sensor
 from orchestration.fingerprint import build_fingerprint
 from orchestration.settings import ENV_RAW, ENV_SETTLE_SECONDS, Settings
 
+pytestmark = pytest.mark.unit
+
 
 def write_same_size_and_mtime(path, text):
     """Rewrite `path` with `text` (as long as before) and put its mtime back."""

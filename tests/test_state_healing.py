@@ -22,6 +22,8 @@ from orchestration.ingest.cache import (
     set_aside_if_damaged,
 )
 
+pytestmark = pytest.mark.unit
+
 
 def garbage(path, size=100_000) -> bytes:
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,8 @@ from orchestration.publish import damage, publish_database, record_path
 from orchestration.settings import ENV_SENSOR_RETRIES, ENV_SETTLE_SECONDS, Settings
 from tests.test_state_standins import one_cell_report
 
+pytestmark = pytest.mark.e2e
+
 FILE_TIMEOUT = 5  # seconds: more than a worker takes to start
 
 

@@ -1,8 +1,12 @@
 """Rules that place a value without a full row to check it against: each one places only
 what the source determines, and says so in an extraction issue."""
 
+import pytest
+
 from orchestration.extract import extract_bytes
 from tests.test_perturbations import APPLICANTS, MATRIX_2019, OTHER_2021, TAIL, build
+
+pytestmark = pytest.mark.unit
 
 
 def _pipe_report_cut_after(code: str, cells: list[str], closing: str) -> bytes:

@@ -8,6 +8,8 @@ import pytest
 from orchestration.extract import extract_bytes
 from tests.test_perturbations import APPLICANTS, MATRIX_2019, OTHER_2021, TAIL, build
 
+pytestmark = pytest.mark.unit
+
 REPORT, EXPECTED = build(MATRIX_2019 + OTHER_2021 + TAIL)
 TEXT = REPORT.decode("utf-8")
 

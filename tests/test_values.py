@@ -4,6 +4,8 @@ import pytest
 
 from orchestration.extract.values import parse_value
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.mark.parametrize(
     "text, kind, value, unit, approx",

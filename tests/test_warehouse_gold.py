@@ -8,6 +8,8 @@ from pathlib import Path, PurePath
 import duckdb
 import pytest
 
+pytestmark = pytest.mark.e2e
+
 GOLD = Path(__file__).parent / "gold"
 
 

@@ -22,6 +22,8 @@ from orchestration.ingest.extraction import build_landing
 from orchestration.ingest.files import discover, files_frame
 from orchestration.settings import MB, PROJECT_ROOT
 
+pytestmark = pytest.mark.e2e
+
 MARKS = "DISCLOSURE_TEST_MARKS"  # folder where the stand-ins note each start
 
 
