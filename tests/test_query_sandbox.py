@@ -229,7 +229,7 @@ def test_export_writes_every_mart_whole(site, tmp_path, fmt):
     assert result.exit_code == 0, result.output
     tables = marts(site.warehouse_path)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
-        f"{t}.{fmt}" for t in tables
+        [f"{t}.{fmt}" for t in tables] + ["data_dictionary.csv"]
     )
     for table in tables:
         path = tmp_path / "out" / f"{table}.{fmt}"
@@ -254,7 +254,7 @@ def test_export_to_a_path_with_sql_in_it_writes_only_that_path(site, tmp_path, f
     tables = marts(site.warehouse_path)
     assert "dim_report" in tables
     written = sorted(p for p in tmp_path.rglob("*") if p.is_file())
-    assert written == sorted(out / f"{t}.{fmt}" for t in tables)
+    assert written == sorted([out / f"{t}.{fmt}" for t in tables] + [out / "data_dictionary.csv"])
     assert snapshot(site.raw_dir.parent) == before
 
 
