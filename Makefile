@@ -1,10 +1,10 @@
-# make install | build | dev | test | lint        (a fresh clone needs nothing else)
+# make install | build | dev | docs | test | lint | format   (a fresh clone needs nothing else)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install manifest build dev test lint clean
+.PHONY: install manifest build dev docs test lint format clean
 
 install: $(STAMP) manifest
 
@@ -30,11 +30,28 @@ dev: install     ## the Dagster UI on http://127.0.0.1:3000
 	mkdir -p $(DAGSTER_HOME)
 	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -w workspace.yaml
 
+# The dbt docs site of the published warehouse, beside it (orchestration/docs.py).
+docs: install
+	$(BIN)/python -m orchestration.docs
+
 test: install
 	$(BIN)/python -m pytest
 
+# What the linters read: ruff the Python, sqlfluff (.sqlfluff) the dbt project's
+# SQL. .ci/run runs the same three checks; .pre-commit-config.yaml on each commit.
+PY_SRC  := orchestration tests bench
+SQL_SRC := dbt_project/models dbt_project/tests dbt_project/macros
+
 lint: install
-	$(BIN)/ruff check orchestration tests
+	$(BIN)/ruff check $(PY_SRC)
+	$(BIN)/ruff format --check $(PY_SRC)
+	$(BIN)/sqlfluff lint $(SQL_SRC)
+
+# Rewrites the files: imports sorted, Python formatted, SQL fixed.
+format: install
+	$(BIN)/ruff check --select I --fix $(PY_SRC)
+	$(BIN)/ruff format $(PY_SRC)
+	$(BIN)/sqlfluff fix $(SQL_SRC)
 
 clean:
 	rm -rf warehouse dbt_project/target dbt_project/logs
