@@ -16,7 +16,6 @@ columns in exactly one way keeps its undetermined cells NULL with an issue.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 
 from .. import catalog, vocabulary
@@ -28,13 +27,6 @@ from .words import Lexicon, Word
 from .words import key as label_key
 
 SHARED = ("gov2019", "gov2021")
-
-
-@dataclass(frozen=True)
-class MatrixRow:
-    entry: catalog.Entry
-    group: str  # key of the parent row ('' when none)
-    leaf: str  # key of the row itself
 
 
 @cache
