@@ -17,10 +17,11 @@ formats about 50% PDF, 20% HTML, 15% DOCX, 15% text; publishers drawn from the
 real divisions (`regions.divisions()`): county and prefecture governments, their
 departments, and townships/street offices with invented names.  Tables come
 from the fixture layouts (tests/fixtures/layouts.py) and keep the consistency
-rules of FORMATS.md; prose is shuffled from tests/fixtures/seed_text with the
-places and numbers changed.  Layout hazards, drawn per report and listed in
-gold_reports.csv: forced page break inside the matrix (PDF), narrow label
-columns (more wrapped labels), the seeds' label variants plus bracket and
+rules (dbt_project/seeds/consistency_rules.csv); prose is shuffled from
+tests/fixtures/seed_text with the places and numbers changed.  Layout
+hazards, drawn per report and listed in gold_reports.csv: forced page break
+inside the matrix (PDF), narrow label columns (more wrapped labels), the
+seeds' label variants plus bracket and
 numbering styles, an uncatalogued extra row (gov2008), a 小计 column (8 value
 columns) and 小计 rows in the matrix, blank cells, GBK pages, page-number lines
 inside text tables, PDFs in a non-embedded CID font (20%; the others embed a
