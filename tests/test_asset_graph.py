@@ -16,8 +16,9 @@ from orchestration.project import dbt_project
 pytestmark = pytest.mark.unit
 
 # The order of the asset groups: an asset reads only assets of its own group or
-# of an earlier one.
-GROUP_RANK = {"landing": 0, "seeds": 0, "staging": 1, "marts": 2, "publish": 3}
+# of an earlier one (collect fetches reports into the raw folder, before landing).
+# A new group takes its place here.
+GROUP_RANK = {"collect": 0, "landing": 0, "seeds": 0, "staging": 1, "marts": 2, "publish": 3}
 
 # The layer (models/<folder>) or resource type each dbt layer may read.
 MAY_READ = {
