@@ -396,7 +396,8 @@ def test_metadata_for_the_asset(page):
     assert meta["report_page/findings"] == len(FINDINGS)
 
 
-@pytest.mark.unit
+# e2e: the whole page and its PNG written again (about a second).
+@pytest.mark.e2e
 def test_empty_warehouse(tmp_path):
     warehouse = tmp_path / "disclosure.duckdb"
     with connect(warehouse) as con:
@@ -419,7 +420,8 @@ def test_empty_warehouse(tmp_path):
     assert page.png.stat().st_size > 0
 
 
-@pytest.mark.unit
+# e2e: the whole page and its PNG written again (about a second).
+@pytest.mark.e2e
 def test_many_regions_capped(tmp_path, monkeypatch):
     monkeypatch.setattr(series, "MAX_REGIONS", 2)
     page = write_report_page(make_warehouse(tmp_path / "disclosure.duckdb"), tmp_path)
@@ -452,7 +454,8 @@ def test_on_the_built_warehouse(built_warehouse, tmp_path):
     assert f'data-year="{year}" data-value="{int(value):,}"' in text
 
 
-@pytest.mark.unit
+# e2e: the whole page and its PNG written again (about a second).
+@pytest.mark.e2e
 def test_command_line(tmp_path, capsys):
     warehouse = make_warehouse(tmp_path / "disclosure.duckdb")
     main([str(warehouse), str(tmp_path / "pictures")])
