@@ -1,19 +1,28 @@
-# make install | build | dev | docs | test | lint | format   (a fresh clone needs nothing else)
+# make install | build | dev | docs | test | lint | format | lock   (a fresh clone needs nothing else)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install manifest build dev docs test lint format clean
+.PHONY: install lock manifest build dev docs test lint format clean
 
 install: $(STAMP) manifest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -e '.[dev]'
+# Every package at the version and hash requirements.lock names, then this
+# project itself (no dependency of its own left to resolve).
+$(STAMP): requirements.lock pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --no-deps -e .
 	touch $@
+
+# requirements.lock again from pyproject.toml: every dependency (dev extra
+# included) pinned with its hashes, for every platform.
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --generate-hashes \
+		--python-version 3.11 --quiet -o requirements.lock
 
 # The dbt manifest Dagster reads the dbt assets from: parsed again when the
 # dbt project's digest differs from the one it was parsed from.
