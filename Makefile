@@ -11,10 +11,10 @@ install: $(STAMP) manifest
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Every package at the version and hash requirements.lock names, then this
-# project itself (no dependency of its own left to resolve).
+# Every package at the version and hash requirements.lock names (the lock is
+# complete: --no-deps, so pip resolves nothing itself), then this project.
 $(STAMP): requirements.lock pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --require-hashes --no-deps -r requirements.lock
 	$(BIN)/python -m pip install --no-deps -e .
 	touch $@
 

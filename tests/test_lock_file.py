@@ -42,5 +42,5 @@ def test_every_dependency_is_locked_at_a_version_it_allows_with_hashes():
 def test_the_install_and_ci_use_the_lock():
     for path in (PROJECT_ROOT / "Makefile", PROJECT_ROOT / ".ci" / "run"):
         text = Path(path).read_text()
-        assert "--require-hashes -r requirements.lock" in text, path
+        assert "--require-hashes --no-deps -r requirements.lock" in text, path
         assert "install --quiet -e '.[dev]'" not in text and "-e '.[dev]'" not in text, path
