@@ -2,42 +2,21 @@
 
 from __future__ import annotations
 
-import re
-import zipfile
-from io import BytesIO
+from ..formats import FORMATS, detect_format, format_refusal
+from ..model import Document
+from ..refusals import Refusal
 
-from ..model import Document, IngestError
-
-FORMATS = ("text", "pdf", "docx", "html")
-_HTML = re.compile(rb"<\s*(!doctype\s+html|html|head|body|meta|div|table|p)[\s>]", re.IGNORECASE)
-
-
-def sniff_format(data: bytes, name: str) -> str:
-    """The format from the content (extensions lie), falling back to the extension."""
-    head = data[:4096]
-    if head.startswith(b"%PDF") or (b"%PDF-" in head[:1024]):
-        return "pdf"
-    if head.startswith(b"PK\x03\x04"):
-        try:
-            names = zipfile.ZipFile(BytesIO(data)).namelist()
-        except zipfile.BadZipFile as e:
-            raise IngestError("read", f"corrupt ZIP container ({e})") from e
-        if "word/document.xml" in names:
-            return "docx"
-        raise IngestError("read", "ZIP file that is not a Word document")
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise IngestError(
-            "read", "legacy Word .doc/.wps (OLE) file: save it as DOCX or PDF to load it"
-        )
-    if _HTML.search(head):
-        return "html"
-    return "text"
+__all__ = ["FORMATS", "read_document"]
 
 
 def read_document(data: bytes, source_path: str) -> Document:
+    if not data:
+        raise Refusal("empty_file")
     if not data.strip():
-        raise IngestError("read", "empty file")
-    fmt = sniff_format(data, source_path)
+        raise Refusal("blank_file", size=len(data))
+    fmt = detect_format(data)
+    if (refused := format_refusal(fmt, source_path)) is not None:
+        raise refused
     if fmt == "pdf":
         from .pdf import read_pdf
 
