@@ -12,7 +12,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from orchestration.extract.model import Cell, Extraction, Identity, IngestError, report_id_for
+from orchestration.extract.model import Cell, Extraction, Identity, report_id_for
+from orchestration.extract.refusals import Refusal
 from orchestration.ingest.cache import ExtractionCache
 from orchestration.ingest.extraction import build_landing
 from orchestration.ingest.files import (
@@ -164,7 +165,7 @@ def fake_extract(path: Path, raw_root: Path) -> Extraction:
     CALLS.append(path.name)
     text = path.read_text(encoding="utf-8")
     if text.startswith("REFUSE"):
-        raise IngestError("read", "no text")
+        raise Refusal("no_text")
     if text.startswith("CRASH"):
         raise ZeroDivisionError("boom")
     if text.startswith("HANG"):
@@ -345,7 +346,8 @@ def test_a_hung_or_dying_worker_fails_only_its_file(tmp_path):
         file_timeout=3,
         warn=warnings.append,
     )
-    errors = {p: (stage, reason) for p, _, stage, reason in result.frames["ingest_errors"].rows()}
+    rows = result.frames["ingest_errors"].select("source_path", "stage", "reason").rows()
+    errors = {p: (stage, reason) for p, stage, reason in rows}
     assert errors["b-hang.txt"][0] == "timeout"
     assert errors["b-hang.txt"][1].startswith("still parsing after 3 s")
     assert errors["d-die.txt"][1].startswith("worker process died while parsing it")

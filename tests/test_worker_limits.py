@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.extract.model import Extraction, Identity, IngestError
+from orchestration.extract.model import Extraction, Identity
+from orchestration.extract.refusals import Refusal
 from orchestration.ingest.cache import ExtractionCache
 from orchestration.ingest.extraction import build_landing
 from orchestration.ingest.files import discover, files_frame
@@ -42,7 +43,7 @@ def stand_in(path: Path, raw_root: Path) -> Extraction:
     if text.startswith("SLEEP"):
         time.sleep(float(text.split()[1]))
     if text.startswith("REFUSE"):
-        raise IngestError("read", "no text")
+        raise Refusal("no_text")
     return Extraction(
         source_path=path.relative_to(raw_root).as_posix(),
         source_sha256="ignored",
@@ -75,7 +76,8 @@ def landing(tmp_path: Path, files: dict[str, str], **kwargs):
 
 
 def errors_of(result) -> dict[str, tuple[str, str]]:
-    return {p: (stage, reason) for p, _, stage, reason in result.frames["ingest_errors"].rows()}
+    rows = result.frames["ingest_errors"].select("source_path", "stage", "reason").rows()
+    return {p: (stage, reason) for p, stage, reason in rows}
 
 
 @pytest.fixture

@@ -151,7 +151,7 @@ def raw_report_files(
             "cells": "Every statistics-table cell found, catalogued or not.",
             "extraction_issues": "Problems met while extracting a loaded file.",
             "narrative_figures": "Numbers quoted in the prose of the reports.",
-            "ingest_errors": "Files that could not be loaded at all, with stage and reason.",
+            "ingest_errors": "Files that could not be loaded at all, with stage, code and reason.",
         }.items()
     ],
     description=(
@@ -214,7 +214,7 @@ PREVIEW_COLUMNS = {
     ],
     "extraction_issues": ["source_path", "stage", "reason", "source_locator"],
     "narrative_figures": ["report_id", "number_text", "unit", "indicator_code", "sentence"],
-    "ingest_errors": ["source_path", "stage", "reason"],
+    "ingest_errors": ["source_path", "stage", "code", "reason"],
 }
 
 

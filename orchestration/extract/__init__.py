@@ -14,17 +14,16 @@ from .model import Extraction, IngestError, Issue
 from .narrative import extract_figures
 from .normalize import normalize_document
 from .readers import read_document
+from .refusals import Refusal
 from .tables import detect_template, parse_tables
 
-__all__ = ["IngestError", "extract_bytes", "extract_file"]
+__all__ = ["IngestError", "Refusal", "extract_bytes", "extract_file"]
 
 
 def extract_bytes(data: bytes, source_path: str) -> Extraction:
     doc = normalize_document(read_document(data, source_path))
     if not any(any(c.strip() for c in r.cells) for r in doc.rows):
-        raise IngestError(
-            "read", "no text layer; OCR needed" if doc.source_format == "pdf" else "no text"
-        )
+        raise Refusal("no_text")  # a PDF without text is refused by its reader
     ident, issues = identify(doc.rows)
     issues = [Issue("read", note) for note in doc.notes] + doc.issues + issues
     template = detect_template(doc.rows)
@@ -34,10 +33,7 @@ def extract_bytes(data: bytes, source_path: str) -> Extraction:
     # one, only a report's title does (an organization and a date are in any notice).
     if template is None:
         if ident.title is None:
-            raise IngestError(
-                "identify",
-                "not a government information disclosure annual report (no title, no statistics table)",
-            )
+            raise Refusal("not_a_report")
         reason = "no statistics table found"
         if doc.ocr_pages:
             reason += f": none could be read from the {doc.ocr_pages} pages read by OCR"
@@ -66,5 +62,5 @@ def extract_file(path: Path, raw_root: Path) -> Extraction:
     try:
         data = path.read_bytes()
     except OSError as e:
-        raise IngestError("read", f"cannot read file: {e.strerror or e}") from e
+        raise Refusal("unreadable_file", error=e.strerror or str(e)) from e
     return extract_bytes(data, rel)

@@ -14,7 +14,7 @@ import codecs
 
 from charset_normalizer import from_bytes
 
-from .model import IngestError
+from .refusals import Refusal
 
 _BOMS = (  # UTF-32 first: its little-endian mark starts with UTF-16's
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -99,7 +99,7 @@ def _narrow(data: bytes, source: str, declared: str | None, notes: list[str]) ->
     candidates = list(dict.fromkeys(c for c in (declared, "gb18030", "big5") if c))
     best = from_bytes(data, cp_isolation=candidates).best() or from_bytes(data).best()
     if best is None:
-        raise IngestError("read", f"cannot determine the text encoding of {source}")
+        raise Refusal("unknown_encoding", source=source)
     if declared and canonical(best.encoding) != declared:
         notes.append(f"the page declares {declared} but its bytes are {best.encoding}")
     return str(best)

@@ -14,7 +14,7 @@ import polars as pl
 
 # Bump when a change to readers or parsers would change what a file yields:
 # cached extractions made by another version are parsed again.
-EXTRACTOR_VERSION = "4"
+EXTRACTOR_VERSION = "5"  # 5: failures cached with the code of their refusal
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ The version the cache keys on is EXTRACTOR_VERSION plus a digest of the
 extractor's source code and of the dbt seeds it reads (the indicator catalog,
 the applicant columns): editing either re-parses everything.
 
-Files the extractor refused (IngestError) are cached too, in `failures`, so a
+Files the extractor refused (a Refusal: code, stage and reason, see
+orchestration/extract/refusals.py) are cached too, in `failures`, so a
 broken file is not parsed on every run; so are files that timed out
 (`timed_out`), tried again only with `disclosure build --retry-failed` or a
 new version. Unexpected exceptions and worker deaths are not cached: they
@@ -54,6 +55,7 @@ from orchestration.extract.model import (
     Extraction,
     extraction_frames,
 )
+from orchestration.extract.refusals import Refusal
 from orchestration.ingest.files import RawFile, StatKey
 from orchestration.settings import connect
 
@@ -63,6 +65,7 @@ KEY_COLUMNS: dict[str, pl.DataType] = {"source_sha256": pl.Utf8, "extractor_vers
 FAILURES_SCHEMA: dict[str, pl.DataType] = {
     **KEY_COLUMNS,
     "stage": pl.Utf8,
+    "code": pl.Utf8,  # the refusal table's code
     "reason": pl.Utf8,
     "timed_out": pl.Boolean,  # tried again only with --retry-failed
 }
@@ -120,14 +123,20 @@ class Outcome:
     source_sha256: str
     extraction: Extraction | None = None
     stage: str | None = None  # set when the file failed
+    code: str | None = None  # the refusal table's code, when the file failed
     reason: str | None = None
     cacheable: bool = True  # False: tried again on every build
     timed_out: bool = False  # cached, but tried again with --retry-failed
     by_path: bool = False  # the path failed, not the content: never cached, not charged to copies
 
     @classmethod
-    def path_failure(cls, sha: str, reason: str) -> Outcome:
-        return cls(sha, stage="read", reason=reason, cacheable=False, by_path=True)
+    def refused(cls, sha: str, refusal: Refusal, **flags: bool) -> Outcome:
+        """The file failed for `refusal` (flags: cacheable, timed_out, by_path)."""
+        return cls(sha, stage=refusal.stage, code=refusal.code, reason=refusal.reason, **flags)
+
+    @classmethod
+    def path_failure(cls, sha: str, refusal: Refusal) -> Outcome:
+        return cls.refused(sha, refusal, cacheable=False, by_path=True)
 
 
 class ExtractionCache:
@@ -226,7 +235,15 @@ class ExtractionCache:
             if o.extraction is None:
                 frames["failures"].append(
                     pl.DataFrame(
-                        [{**key, "stage": o.stage, "reason": o.reason, "timed_out": o.timed_out}],
+                        [
+                            {
+                                **key,
+                                "stage": o.stage,
+                                "code": o.code,
+                                "reason": o.reason,
+                                "timed_out": o.timed_out,
+                            }
+                        ],
                         schema=FAILURES_SCHEMA,
                         orient="row",
                     )

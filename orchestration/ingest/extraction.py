@@ -20,7 +20,8 @@ import polars as pl
 
 from orchestration import progress
 from orchestration.children import die_with_parent
-from orchestration.extract.model import LANDING_SCHEMAS, Extraction, IngestError, report_id_for
+from orchestration.extract.model import LANDING_SCHEMAS, Extraction, report_id_for
+from orchestration.extract.refusals import REFUSALS, Refusal, error_text, unexpected
 from orchestration.ingest.cache import ExtractionCache, Outcome
 from orchestration.ingest.files import FILES_SCHEMA
 from orchestration.settings import ENV_WORKER_MEMORY_MB, MB
@@ -41,6 +42,7 @@ INGEST_ERRORS_SCHEMA: dict[str, pl.DataType] = {
     "source_path": pl.Utf8,
     "source_sha256": pl.Utf8,
     "stage": pl.Utf8,
+    "code": pl.Utf8,  # the refusal table's code (orchestration/extract/refusals.py)
     "reason": pl.Utf8,
 }
 # Files the next build tries again (retry 'next_build': unexpected errors, worker
@@ -52,10 +54,8 @@ RETRIES_SCHEMA: dict[str, pl.DataType] = {
     "retry": pl.Utf8,
 }
 RETRY_COLUMNS = ("source_path", "stage", "reason")
-CHANGED_DURING_BUILD = (
-    "changed while the build ran: the file no longer holds the content discovery "
-    "hashed; read again next build"
-)
+# The words of a path failure the tests compare with.
+CHANGED_DURING_BUILD = Refusal("changed_during_build").reason
 
 
 def read_content(path: Path) -> bytes:
@@ -71,10 +71,12 @@ def _sha256(data: bytes) -> str:
 def _run(sha: str, extract: Callable[..., Extraction], *args) -> Outcome:
     try:
         return Outcome(sha, extraction=extract(*args))
-    except IngestError as e:
-        return Outcome(sha, stage=e.stage, reason=e.reason)
-    except Exception as e:  # noqa: BLE001 - any failure is recorded, the run goes on
-        return Outcome(sha, stage="extract", reason=f"{type(e).__name__}: {e}", cacheable=False)
+    except Refusal as e:
+        return Outcome.refused(sha, e)
+    # Any other failure (an IngestError without a code of the refusal table too)
+    # is recorded and tried again next build; the run goes on.
+    except Exception as e:  # noqa: BLE001
+        return Outcome.refused(sha, unexpected(e), cacheable=False)
 
 
 def extract_one(extractor: Extractor, path: str, raw_root: str, sha: str) -> Outcome:
@@ -87,9 +89,9 @@ def extract_one(extractor: Extractor, path: str, raw_root: str, sha: str) -> Out
     try:
         data = read_content(file)
     except OSError as e:
-        return Outcome.path_failure(sha, f"cannot read file: {e.strerror or e}")
+        return Outcome.path_failure(sha, Refusal("unreadable_file", error=e.strerror or str(e)))
     if _sha256(data) != sha:
-        return Outcome.path_failure(sha, CHANGED_DURING_BUILD)
+        return Outcome.path_failure(sha, Refusal("changed_during_build"))
     if isinstance(extractor, FromBytes):
         return _run(sha, extractor.extract, data, file.relative_to(root).as_posix())
     # It reads the file itself: keep its result only if the file still holds that content.
@@ -98,7 +100,7 @@ def extract_one(extractor: Extractor, path: str, raw_root: str, sha: str) -> Out
         unchanged = _sha256(read_content(file)) == sha
     except OSError:
         unchanged = False
-    return outcome if unchanged else Outcome.path_failure(sha, CHANGED_DURING_BUILD)
+    return outcome if unchanged else Outcome.path_failure(sha, Refusal("changed_during_build"))
 
 
 def _batches(items: Sequence, size: int) -> Iterator[Sequence]:
@@ -136,16 +138,15 @@ def _extract_in_worker(
     fails with the limit named, not cached (a higher limit may read it)."""
     try:
         outcome = extract_one(extractor, path, raw_root, sha)
-    except MemoryError:  # outside the extractor (reading the file)
-        outcome = Outcome(sha, stage="extract", reason="MemoryError", cacheable=False)
+    except MemoryError as e:  # outside the extractor (reading the file)
+        outcome = Outcome.refused(sha, unexpected(e), cacheable=False)
     # extract_one records an unexpected error as "Type: message".
-    ran_out = outcome.stage == "extract" and (outcome.reason or "").startswith("MemoryError")
+    ran_out = outcome.code == "unexpected_error" and (outcome.reason or "").startswith(
+        "MemoryError"
+    )
     if memory_limit > 0 and ran_out:
-        reason = (
-            f"file needs more than {_memory_text(memory_limit)} of memory to read "
-            f"({ENV_WORKER_MEMORY_MB})"
-        )
-        return Outcome(sha, stage="extract", reason=reason, cacheable=False)
+        refusal = Refusal("worker_memory", limit=_memory_text(memory_limit))
+        return Outcome.refused(sha, refusal, cacheable=False)
     return outcome
 
 
@@ -154,8 +155,7 @@ def _ready(extractor: Extractor) -> None:
 
 
 def _timed_out(sha: str, seconds: float) -> Outcome:
-    reason = f"still parsing after {seconds:g} s (DISCLOSURE_FILE_TIMEOUT); its worker was stopped"
-    return Outcome(sha, stage="timeout", reason=reason, timed_out=True)
+    return Outcome.refused(sha, Refusal("timed_out", seconds=seconds), timed_out=True)
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
@@ -250,8 +250,8 @@ def _extract_batch(
             except BrokenProcessPool as e:
                 broken = True
                 if alone:
-                    reason = f"worker process died while parsing it: {type(e).__name__}: {e}"
-                    finish(sha, path, Outcome(sha, stage="extract", reason=reason, cacheable=False))
+                    refusal = Refusal("worker_died", error=error_text(e))
+                    finish(sha, path, Outcome.refused(sha, refusal, cacheable=False))
                 else:
                     suspects.append((sha, path))
         now, late = time.monotonic(), []
@@ -337,21 +337,15 @@ class LandingBuild:
     parsed_paths: list[str] = field(default_factory=list)  # the files parsed in this run
 
 
-def _errors_by_sha(outcomes: Sequence[Outcome]) -> pl.DataFrame:
+def _errors(key: str, outcomes: Mapping[str, Outcome]) -> pl.DataFrame:
+    """Failure rows keyed by `key` (source_sha256 or source_path)."""
+    columns = (key, "stage", "code", "reason")
     return pl.DataFrame(
         [
-            {"source_sha256": o.source_sha256, "stage": o.stage, "reason": o.reason}
-            for o in outcomes
+            {key: k, "stage": o.stage, "code": o.code, "reason": o.reason}
+            for k, o in outcomes.items()
         ],
-        schema={k: INGEST_ERRORS_SCHEMA[k] for k in ("source_sha256", "stage", "reason")},
-        orient="row",
-    )
-
-
-def _errors_by_path(outcomes: Mapping[str, Outcome]) -> pl.DataFrame:
-    return pl.DataFrame(
-        [{"source_path": p, "stage": o.stage, "reason": o.reason} for p, o in outcomes.items()],
-        schema={k: INGEST_ERRORS_SCHEMA[k] for k in ("source_path", "stage", "reason")},
+        schema={c: INGEST_ERRORS_SCHEMA[c] for c in columns},
         orient="row",
     )
 
@@ -377,9 +371,10 @@ def assemble(
         "source_sha256",
     )
     # Failures of this run: a path's own failure first, then its content's.
-    own = ok.join(_errors_by_path(path_failures or {}), on="source_path").select(errors)
+    own = ok.join(_errors("source_path", path_failures or {}), on="source_path").select(errors)
+    by_sha = {o.source_sha256: o for o in transient}
     crashed = (
-        ok.join(_errors_by_sha(transient), on="source_sha256")
+        ok.join(_errors("source_sha256", by_sha), on="source_sha256")
         .join(own, on="source_path", how="anti")
         .select(errors)
     )
@@ -390,16 +385,13 @@ def assemble(
         rows = loaded.join(cached[name].with_row_index("_row"), on="source_sha256")
         frames[name] = rows.sort("source_path", "_row").select(list(schema)).cast(schema)
     # Ingest errors: files not handed to the extractor, files it refused, files it crashed on.
+    stages = {code: reason.stage for code, reason in REFUSALS.items()}
     skipped = files.filter(pl.col("status") != "ok").select(
         "source_path",
         "source_sha256",
-        pl.lit("discover").alias("stage"),
-        pl.coalesce(
-            "reason",
-            pl.when(pl.col("status") == "empty")
-            .then(pl.lit("empty file"))
-            .otherwise(pl.format("unsupported format: {}", "source_format")),
-        ).alias("reason"),
+        pl.col("code").replace_strict(stages, return_dtype=pl.Utf8).alias("stage"),
+        "code",
+        "reason",
     )
     refused = loaded.join(cached["failures"], on="source_sha256")
     frames["ingest_errors"] = (

@@ -1,4 +1,4 @@
-"""Finding the raw files and telling their format from content and extension.
+"""Finding the raw files and telling their format from their content.
 
 Discovery hashes every file (SHA-256: the extraction cache's key) unless the
 caller passes the hashes of a previous run keyed by the file's stat
@@ -10,31 +10,26 @@ Every name under the folder is accounted for: a file that cannot be read, a
 folder that cannot be listed, a FIFO, a link to nowhere or a link loop, a
 file deleted while the folder is read, each becomes a file with status
 `unreadable` and the reason (a row of `ingest_error`, stage discover), and
-discovery goes on with the others.
+discovery goes on with the others. The format is `detect_format`'s
+(orchestration/extract/formats.py), the one the readers dispatch on; every
+reason is a code of the refusal table (orchestration/extract/refusals.py).
 """
 
 from __future__ import annotations
 
-import codecs
 import errno
 import hashlib
 import os
 import stat
-import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
-from orchestration.extract.encoding import wide_encoding
-
-# Formats the extractor reads. Anything else is recorded, not extracted.
-SUPPORTED_FORMATS = ("text", "pdf", "docx", "html")
-TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text", ".csv", ".tsv"}
-HTML_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml"}
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc / .wps / .xls
-HEAD_BYTES = 8192
+from orchestration.extract.formats import OLE_MAGIC as OLE_MAGIC  # re-exported
+from orchestration.extract.formats import detect_format, format_refusal
+from orchestration.extract.refusals import Refusal
 
 FILES_SCHEMA: dict[str, pl.DataType] = {
     "source_path": pl.Utf8,
@@ -42,13 +37,12 @@ FILES_SCHEMA: dict[str, pl.DataType] = {
     "source_format": pl.Utf8,
     "size_bytes": pl.Int64,
     "status": pl.Utf8,  # ok | empty | unsupported | too_large | unreadable
+    "code": pl.Utf8,  # the refusal table's code of the reason (NULL when ok)
     "reason": pl.Utf8,  # why a file is not handed to the extractor (NULL when ok)
 }
 MB = 1 << 20
 
 StatKey = tuple[str, int, int, int, int]  # path, size, mtime_ns, ctime_ns, inode
-
-VANISHED = "vanished during discovery: deleted or moved while the folder was read"
 
 
 @dataclass(frozen=True)
@@ -69,6 +63,7 @@ class RawFile:
     source_format: str  # text | pdf | docx | html | doc | unknown
     size_bytes: int | None
     status: str = "ok"  # ok | empty | unsupported | too_large | unreadable
+    code: str | None = None  # the refusal table's code when status is not ok
     reason: str | None = None
     stat_key: StatKey | None = field(default=None, compare=False, repr=False)
 
@@ -77,33 +72,24 @@ def _mb(n: int) -> str:
     return f"{n / MB:.1f} MB" if n >= MB // 10 else f"{n} bytes"
 
 
-def classify(path: Path, source_format: str, size: int, limits: Limits) -> tuple[str, str | None]:
-    """(status, reason): whether the extractor gets the file, and if not, why."""
+def classify(
+    path: Path, source_format: str, size: int, limits: Limits
+) -> tuple[str, Refusal | None]:
+    """(status, refusal): whether the extractor gets the file, and if not, why."""
     if size == 0:
-        return "empty", "empty file (0 bytes)"
-    if source_format == "doc":
-        return "unsupported", (
-            "legacy Word .doc/.wps (OLE) file: not supported; save it as DOCX or PDF to load it"
-        )
-    if source_format not in SUPPORTED_FORMATS:
-        ext = path.suffix.lower() or "no extension"
-        return "unsupported", (
-            f"unsupported format: the content is not PDF, DOCX, HTML or text ({ext})"
-        )
+        return "empty", Refusal("empty_file")
+    if (refused := format_refusal(source_format, path.name)) is not None:
+        return "unsupported", refused
     if limits.max_file_bytes is not None and size > limits.max_file_bytes:
-        return "too_large", (
-            f"file too large: {_mb(size)}, over the {_mb(limits.max_file_bytes)} limit for any "
-            "file (DISCLOSURE_MAX_FILE_MB); not read"
-        )
+        return "too_large", Refusal("too_large", size=_mb(size), limit=_mb(limits.max_file_bytes))
     if (
         source_format in ("text", "html")
         and limits.max_text_bytes is not None
         and size > limits.max_text_bytes
     ):
-        return "too_large", (
-            f"file too large: {_mb(size)} of {source_format}, over the "
-            f"{_mb(limits.max_text_bytes)} limit for text and HTML (DISCLOSURE_MAX_TEXT_MB); "
-            "a report's text is well under 1 MB and parsing takes about a second per MB"
+        limit = _mb(limits.max_text_bytes)
+        return "too_large", Refusal(
+            "too_large_text", size=_mb(size), format=source_format, limit=limit
         )
     return "ok", None
 
@@ -115,11 +101,15 @@ class Entry:
     source_path: str
     path: Path
     st: os.stat_result | None = None
-    problem: str | None = None
+    problem: Refusal | None = None
 
 
 def _why(error: OSError) -> str:
     return error.strerror or str(error)
+
+
+def _vanished(problem: Refusal | None) -> bool:
+    return problem is not None and problem.code == "vanished"
 
 
 def _link_target(path: Path) -> str:
@@ -143,25 +133,24 @@ def _entry(path: Path, rel: str, is_link: bool) -> Entry:
     """Stat what a name points to (links to files are followed) and say why
     it is not a regular file."""
 
-    def problem(reason: str) -> Entry:
-        return Entry(rel, path, problem=reason)
+    def problem(code: str, **fields: str) -> Entry:
+        return Entry(rel, path, problem=Refusal(code, **fields))
 
     try:
         st = path.stat()
     except FileNotFoundError:
         if is_link:
-            target = _link_target(path)
-            return problem(f"dangling symbolic link: its target {target} does not exist")
-        return problem(VANISHED)
+            return problem("dangling_link", target=_link_target(path))
+        return problem("vanished")
     except OSError as e:
         if e.errno == errno.ELOOP:
-            return problem("symbolic link loop: the link never reaches a file")
-        return problem(f"cannot read file: {_why(e)}")
+            return problem("link_loop")
+        return problem("unreadable_path", error=_why(e))
     if stat.S_ISDIR(st.st_mode):
         # Following folder links could walk out of the raw folder or in circles.
-        return problem("symbolic link to a folder: not followed (move the folder in instead)")
+        return problem("folder_link")
     if not stat.S_ISREG(st.st_mode):
-        return problem(f"{_special_kind(st.st_mode)}, not a file: not read")
+        return problem("not_a_file", kind=_special_kind(st.st_mode))
     return Entry(rel, path, st)
 
 
@@ -179,7 +168,8 @@ def scan(raw_dir: Path) -> Iterator[Entry]:
         except OSError as e:
             if not prefix:
                 raise
-            yield Entry(prefix.rstrip("/"), folder, problem=f"cannot list folder: {_why(e)}")
+            refused = Refusal("unlistable_folder", error=_why(e))
+            yield Entry(prefix.rstrip("/"), folder, problem=refused)
             continue
         for item in items:
             if item.name.startswith("."):
@@ -188,7 +178,7 @@ def scan(raw_dir: Path) -> Iterator[Entry]:
             try:
                 is_dir, is_link = item.is_dir(follow_symlinks=False), item.is_symlink()
             except OSError as e:
-                yield Entry(rel, path, problem=f"cannot read file: {_why(e)}")
+                yield Entry(rel, path, problem=Refusal("unreadable_path", error=_why(e)))
                 continue
             if is_dir:
                 folders.append((path, rel + "/"))
@@ -201,58 +191,12 @@ def sha256_of(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def _looks_html(head: bytes) -> bool:
-    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    return start.startswith((b"<!doctype html", b"<html", b"<?xml")) and b"<html" in head.lower()
-
-
-def _looks_text(head: bytes) -> bool:
-    if wide_encoding(head) is not None:  # UTF-16/32, with or without a byte-order mark
-        return True
-    head = head.replace(b"\x00", b"")  # stray NULs are dropped by the reader
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            # Not final: a multi-byte character may be cut at the end of the sample.
-            codecs.getincrementaldecoder(encoding)().decode(head, final=False)
-            return True
-        except UnicodeDecodeError:
-            continue
-    return False
-
-
-def detect_format(path: Path) -> str:
-    """text | pdf | docx | html, or doc / unknown for what cannot be extracted.
-
-    Content decides first (a `.pdf` that is really an HTML error page is html;
-    a `.wps` that is a zipped Word document is docx); the extension decides
-    between text and html when the bytes are plain text.
-    """
-    with path.open("rb") as f:
-        head = f.read(HEAD_BYTES)
-    if b"%PDF-" in head[:1024]:
-        return "pdf"
-    if head.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(path) as z:
-                return "docx" if "word/document.xml" in z.namelist() else "unknown"
-        except zipfile.BadZipFile:
-            return "unknown"
-    if head.startswith(OLE_MAGIC):
-        return "doc"
-    suffix = path.suffix.lower()
-    if suffix in HTML_SUFFIXES or _looks_html(head):
-        return "html" if _looks_text(head) else "unknown"
-    if suffix in TEXT_SUFFIXES or _looks_text(head):
-        return "text" if _looks_text(head) else "unknown"
-    return "unknown"
-
-
 def stat_key(source_path: str, st: os.stat_result) -> StatKey:
     return (source_path, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
-def unreadable(source_path: str, reason: str, size: int | None = None) -> RawFile:
-    return RawFile(source_path, None, "unknown", size, "unreadable", reason)
+def unreadable(source_path: str, refused: Refusal, size: int | None = None) -> RawFile:
+    return RawFile(source_path, None, "unknown", size, "unreadable", refused.code, refused.reason)
 
 
 def _inspect(entry: Entry, limits: Limits, known_hashes: Mapping[StatKey, str]) -> RawFile:
@@ -263,11 +207,12 @@ def _inspect(entry: Entry, limits: Limits, known_hashes: Mapping[StatKey, str]) 
         sha = known_hashes.get(key) or sha256_of(entry.path)
         fmt = detect_format(entry.path)
     except FileNotFoundError:
-        return unreadable(entry.source_path, VANISHED, key[1])
+        return unreadable(entry.source_path, Refusal("vanished"), key[1])
     except OSError as e:
-        return unreadable(entry.source_path, f"cannot read file: {_why(e)}", key[1])
-    status, reason = classify(entry.path, fmt, key[1], limits)
-    return RawFile(entry.source_path, sha, fmt, key[1], status, reason, stat_key=key)
+        return unreadable(entry.source_path, Refusal("unreadable_path", error=_why(e)), key[1])
+    status, refused = classify(entry.path, fmt, key[1], limits)
+    code, reason = (refused.code, refused.reason) if refused is not None else (None, None)
+    return RawFile(entry.source_path, sha, fmt, key[1], status, code, reason, stat_key=key)
 
 
 def discover(
@@ -294,7 +239,7 @@ def listing(raw_dir: Path) -> list[StatKey]:
     for entry in scan(raw_dir):
         if entry.st is not None:
             out.append(stat_key(entry.source_path, entry.st))
-        elif entry.problem != VANISHED:  # a file deleted meanwhile is simply gone
+        elif not _vanished(entry.problem):  # a file deleted meanwhile is simply gone
             out.append((entry.source_path, -1, 0, 0, 0))
     return sorted(out)
 
@@ -315,6 +260,7 @@ def files_frame(files: list[RawFile]) -> pl.DataFrame:
             "source_format": f.source_format,
             "size_bytes": f.size_bytes,
             "status": f.status,
+            "code": f.code,
             "reason": f.reason,
         }
         for f in files

@@ -20,7 +20,8 @@ from io import BytesIO
 
 import lxml.etree
 
-from ..model import Document, IngestError, Row
+from ..model import Document, Row
+from ..refusals import Refusal
 from .html import normalize
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -175,9 +176,9 @@ def _body(data: bytes):
         parser = lxml.etree.XMLParser(huge_tree=True, resolve_entities=False)
         body = lxml.etree.fromstring(xml, parser).find(W + "body")
     except (zipfile.BadZipFile, KeyError, lxml.etree.XMLSyntaxError) as e:
-        raise IngestError("read", f"cannot read the Word document: {e} ({refusal})") from e
+        raise Refusal("corrupt_docx", error=f"{e} ({refusal})") from e
     if body is None:
-        raise IngestError("read", "Word document without a body")
+        raise Refusal("docx_without_body")
     return body
 
 
@@ -192,14 +193,16 @@ def _check_sizes(data: bytes) -> None:
         with zipfile.ZipFile(BytesIO(data)) as z:
             sizes = [(i.filename, i.file_size) for i in z.infolist()]
     except zipfile.BadZipFile as e:
-        raise IngestError("read", f"cannot read the Word document: {e}") from e
+        raise Refusal("corrupt_docx", error=str(e)) from e
     name, biggest = max(sizes, key=lambda s: s[1], default=("", 0))
     total = sum(size for _, size in sizes)
     if biggest > MAX_PART_BYTES or total > MAX_TOTAL_BYTES:
-        raise IngestError(
-            "read",
-            f"the Word document inflates to {total >> 20:,} MB ({name}: {biggest >> 20:,} MB; "
-            f"limit {MAX_PART_BYTES >> 20} MB a part): not read",
+        raise Refusal(
+            "zip_bomb",
+            total_mb=total >> 20,
+            part=name,
+            part_mb=biggest >> 20,
+            limit_mb=MAX_PART_BYTES >> 20,
         )
 
 

@@ -16,7 +16,8 @@ import lxml.etree
 import lxml.html
 
 from ..encoding import decode
-from ..model import Document, IngestError, Row
+from ..model import Document, Row
+from ..refusals import Refusal
 from .text import unwrap
 
 _DECLARED = re.compile(
@@ -209,13 +210,13 @@ def read_html(data: bytes, source_path: str) -> Document:
     # the bytes, never trusted blindly.
     text, notes = decode(data, source_path, declared=_declared(data))
     if not text.strip():
-        raise IngestError("read", "empty HTML page")
+        raise Refusal("empty_html")
     # Re-encoded as UTF-8 with the parser told so: a meta charset in the page cannot mislead it.
     parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
     try:
         root = lxml.html.document_fromstring(text.encode("utf-8", "replace"), parser=parser)
     except (lxml.etree.ParserError, ValueError) as e:
-        raise IngestError("read", f"cannot parse HTML: {e}") from e
+        raise Refusal("corrupt_html", error=str(e)) from e
     walker = _Walker()
     walker.walk(root)
     walker.flush()

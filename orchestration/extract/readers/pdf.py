@@ -26,7 +26,8 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from ..labels import numbering, squash
-from ..model import Document, IngestError, Row
+from ..model import Document, Row
+from ..refusals import Refusal
 from ..tables import TABLE_PAGE_HINTS
 from ..tables.common import is_noise
 from ..values import is_value_like
@@ -47,8 +48,8 @@ def _open(data: bytes) -> pdfium.PdfDocument:
     except pdfium.PdfiumError as e:
         msg = str(e)
         if "password" in msg.lower():
-            raise IngestError("read", "encrypted PDF: a password is required to open it") from e
-        raise IngestError("read", f"corrupt or truncated PDF ({msg})") from e
+            raise Refusal("encrypted_pdf") from e
+        raise Refusal("corrupt_pdf", error=msg) from e
 
 
 def _count_paths(page: pdfium.PdfPage) -> int:
@@ -319,9 +320,7 @@ def _read_pages(data: bytes, ocr: _Ocr | None = None) -> list[Placed | None]:
     finally:
         doc.close()
     if not any_text:
-        raise IngestError(
-            "read", "no text layer; OCR found no text" if images else "PDF without any text"
-        )
+        raise Refusal("no_text_layer" if images else "pdf_without_text")
     return pages
 
 
