@@ -12,6 +12,7 @@ renamed as (
         source_path,
         source_sha256,
         stage,
+        code,
         reason
 
     from source
