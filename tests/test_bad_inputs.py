@@ -11,7 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from orchestration.cli import main
-from tests.fixtures.bad_inputs import BAD, DUPLICATE, DUPLICATE_OF, GOOD, write_bad_inputs
+from orchestration.extract.refusals import REFUSALS
+from tests.fixtures.bad_inputs import BAD, CODES, DUPLICATE, DUPLICATE_OF, GOOD, write_bad_inputs
+from tests.test_refusals import words_of
 
 pytestmark = pytest.mark.e2e
 
@@ -39,6 +41,7 @@ def bad_build(tmp_path_factory, settings_env, monkeypatch_module):
                 "select source_path, stage, reason, duplicate_of from marts.ingest_error"
             ).fetchall()
         }
+        codes = dict(con.execute("select source_path, code from marts.ingest_error").fetchall())
         reports = {
             row[0]: row[1:]
             for row in con.execute(
@@ -57,7 +60,14 @@ def bad_build(tmp_path_factory, settings_env, monkeypatch_module):
             for entry in instance.all_logs(first_run.run_id)
             if entry.level >= 30  # warnings and errors
         ]
-    return {"first": first, "strict": strict, "errors": errors, "reports": reports, "log": log}
+    return {
+        "first": first,
+        "strict": strict,
+        "errors": errors,
+        "codes": codes,
+        "reports": reports,
+        "log": log,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +96,14 @@ def test_bad_file_is_in_the_run_log(bad_build, name):
         message.startswith(f"{name}: {stage}: ") and reason in message
         for message in bad_build["log"]
     ), name
+
+
+def test_every_ingest_error_has_the_code_of_its_reason(bad_build):
+    assert bad_build["codes"] == {**CODES, DUPLICATE: "duplicate"}
+    for name, code in bad_build["codes"].items():
+        stage, reason, _ = bad_build["errors"][name]
+        assert stage == REFUSALS[code].stage, name
+        assert words_of(code, reason), (name, reason)
 
 
 def test_a_duplicate_report_is_listed_with_the_file_kept(bad_build):
