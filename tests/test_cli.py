@@ -25,7 +25,6 @@ def small_warehouse(path):
 
 
 @pytest.mark.unit
-@pytest.mark.unit
 def test_query_prints_a_table(tmp_path):
     wh = small_warehouse(tmp_path / "disclosure.duckdb")
     result = CliRunner().invoke(
@@ -46,7 +45,6 @@ def test_query_prints_a_table(tmp_path):
 
 
 @pytest.mark.unit
-@pytest.mark.unit
 def test_query_reads_the_warehouse_from_the_environment(tmp_path):
     wh = small_warehouse(tmp_path / "disclosure.duckdb")
     result = CliRunner().invoke(
@@ -56,7 +54,6 @@ def test_query_reads_the_warehouse_from_the_environment(tmp_path):
     assert "│ 2 " in result.output
 
 
-@pytest.mark.unit
 @pytest.mark.unit
 def test_query_limits_rows(tmp_path):
     wh = small_warehouse(tmp_path / "disclosure.duckdb")
@@ -68,7 +65,6 @@ def test_query_limits_rows(tmp_path):
 
 
 @pytest.mark.unit
-@pytest.mark.unit
 def test_query_without_a_warehouse_says_so(tmp_path):
     result = CliRunner().invoke(
         main, ["query", "select 1", "--warehouse", str(tmp_path / "none.duckdb")]
@@ -79,7 +75,6 @@ def test_query_without_a_warehouse_says_so(tmp_path):
 
 
 @pytest.mark.unit
-@pytest.mark.unit
 def test_query_reports_sql_errors_plainly(tmp_path):
     wh = small_warehouse(tmp_path / "disclosure.duckdb")
     result = CliRunner().invoke(main, ["query", "select * from nowhere", "--warehouse", str(wh)])
@@ -87,7 +82,6 @@ def test_query_reports_sql_errors_plainly(tmp_path):
     assert "nowhere" in result.output and "Traceback" not in result.output
 
 
-@pytest.mark.unit
 @pytest.mark.unit
 def test_query_is_read_only(tmp_path):
     wh = small_warehouse(tmp_path / "disclosure.duckdb")
@@ -98,7 +92,6 @@ def test_query_is_read_only(tmp_path):
     assert "read-only" in result.output.lower()
 
 
-@pytest.mark.e2e
 @pytest.mark.e2e
 def test_build_reuses_the_cache_and_prints_a_summary(built_warehouse_dirs, settings_env, tmp_path):
     raw, built = built_warehouse_dirs
@@ -116,7 +109,6 @@ def test_build_reuses_the_cache_and_prints_a_summary(built_warehouse_dirs, setti
     assert f" {n_files} │" in query.output
 
 
-@pytest.mark.e2e
 @pytest.mark.e2e
 def test_a_build_with_nothing_changed_stops_at_once(built_warehouse_dirs, settings_env, tmp_path):
     raw, built = built_warehouse_dirs
@@ -203,7 +195,6 @@ PRINTED = {
 }
 
 
-@pytest.mark.unit
 @pytest.mark.parametrize("fmt", list(PRINTED))
 @pytest.mark.unit
 def test_each_format_keeps_null_apart_from_the_empty_string(warehouse, fmt):
@@ -214,12 +205,10 @@ def test_each_format_keeps_null_apart_from_the_empty_string(warehouse, fmt):
 
 
 @pytest.mark.unit
-@pytest.mark.unit
 def test_the_table_is_the_default(warehouse):
     assert run(warehouse, "query", REPORTS).stdout == PRINTED["table"]
 
 
-@pytest.mark.unit
 @pytest.mark.unit
 def test_json_is_an_array_of_rows_as_python_reads_them(warehouse):
     result = run(warehouse, "query", REPORTS, "--format", "json")
@@ -236,7 +225,6 @@ def test_json_is_an_array_of_rows_as_python_reads_them(warehouse):
 
 
 @pytest.mark.unit
-@pytest.mark.unit
 def test_json_of_other_types(warehouse):
     sql = (
         "select [1, null] as l, {'k': 1.5} as s, true as b, "
@@ -252,7 +240,6 @@ def test_json_of_other_types(warehouse):
     assert empty.stdout == "[]\n"
 
 
-@pytest.mark.unit
 @pytest.mark.unit
 def test_csv_reads_back_with_null_and_empty_string_apart(warehouse, tmp_path):
     path = tmp_path / "reports.csv"
@@ -282,7 +269,6 @@ the rows are 153 columns wide, the terminal 120: one block per row""".format(bod
 
 
 @pytest.mark.unit
-@pytest.mark.unit
 def test_rows_wider_than_the_terminal_print_one_block_per_row(warehouse, monkeypatch):
     monkeypatch.setattr(cli, "_terminal_width", lambda: 120)
     result = run(warehouse, "query", WIDE)
@@ -293,7 +279,6 @@ def test_rows_wider_than_the_terminal_print_one_block_per_row(warehouse, monkeyp
 
 
 @pytest.mark.unit
-@pytest.mark.unit
 def test_a_pipe_gets_the_wide_table_whole(warehouse):
     result = run(warehouse, "query", WIDE)
     assert result.exit_code == 0, result.output
@@ -301,7 +286,6 @@ def test_a_pipe_gets_the_wide_table_whole(warehouse):
     assert "block" not in result.stdout
 
 
-@pytest.mark.unit
 @pytest.mark.unit
 def test_vertical_on_demand(warehouse):
     result = run(warehouse, "query", REPORTS, "--vertical")
@@ -323,7 +307,6 @@ def test_vertical_on_demand(warehouse):
     assert other.exit_code == 2 and "--vertical" in other.output
 
 
-@pytest.mark.unit
 @pytest.mark.parametrize("value", ["-5", "x"])
 @pytest.mark.unit
 def test_max_rows_must_be_a_count(warehouse, value):
@@ -334,14 +317,12 @@ def test_max_rows_must_be_a_count(warehouse, value):
 
 
 @pytest.mark.unit
-@pytest.mark.unit
 def test_max_rows_zero_prints_every_row(warehouse):
     result = run(warehouse, "query", "select * from range(300)", "--max-rows", "0")
     assert result.exit_code == 0, result.output
     assert "│   299 │" in result.stdout and "more than" not in result.output
 
 
-@pytest.mark.unit
 @pytest.mark.unit
 def test_the_table_stops_at_200_rows_csv_does_not(warehouse):
     table = run(warehouse, "query", "select * from range(300)")
@@ -355,7 +336,6 @@ def test_the_table_stops_at_200_rows_csv_does_not(warehouse):
 
 
 @pytest.mark.unit
-@pytest.mark.unit
 def test_one_statement_at_a_time(warehouse):
     result = run(warehouse, "query", "select 1; select 2")
     assert result.exit_code == 1
@@ -368,7 +348,6 @@ def test_one_statement_at_a_time(warehouse):
 
 
 @pytest.mark.unit
-@pytest.mark.unit
 def test_settings_may_come_before_the_query(warehouse):
     result = run(
         warehouse, "query", "set search_path = 'main'; select * from recent", "--format", "csv"
@@ -378,13 +357,11 @@ def test_settings_may_come_before_the_query(warehouse):
 
 
 @pytest.mark.unit
-@pytest.mark.unit
 def test_a_write_after_a_read_is_still_refused(warehouse):
     result = run(warehouse, "query", "select 1; drop table marts.dim_report")
     assert result.exit_code == 1 and "read-only" in result.output
 
 
-@pytest.mark.unit
 @pytest.mark.unit
 def test_the_marts_come_first_on_the_search_path(warehouse):
     shown = run(warehouse, "query", "show tables", "--format", "csv")
@@ -394,7 +371,6 @@ def test_the_marts_come_first_on_the_search_path(warehouse):
     assert bare.stdout == '"n"\n3\n'
 
 
-@pytest.mark.unit
 @pytest.mark.unit
 def test_a_warehouse_without_marts_still_opens(tmp_path):
     path = tmp_path / "bare.duckdb"
@@ -416,7 +392,6 @@ TABLES = """\
 
 
 @pytest.mark.unit
-@pytest.mark.unit
 def test_tables_lists_every_table_and_view(warehouse):
     result = run(warehouse, "tables")
     assert result.exit_code == 0, result.output
@@ -434,7 +409,6 @@ def test_tables_lists_every_table_and_view(warehouse):
     ]
 
 
-@pytest.mark.unit
 @pytest.mark.unit
 def test_tables_fold_a_long_description_on_a_terminal(warehouse, monkeypatch):
     monkeypatch.setattr(cli, "_terminal_width", lambda: 60)
@@ -459,7 +433,6 @@ marts.dim_report (table, 3 rows): One row per report kept.
 """
 
 
-@pytest.mark.unit
 @pytest.mark.parametrize("name", ["dim_report", "marts.dim_report", "DIM_REPORT"])
 @pytest.mark.unit
 def test_describe_lists_the_columns(warehouse, name):
@@ -468,7 +441,6 @@ def test_describe_lists_the_columns(warehouse, name):
     assert result.stdout == DESCRIBED
 
 
-@pytest.mark.unit
 @pytest.mark.unit
 def test_describe_a_view_in_another_schema(warehouse):
     result = run(warehouse, "describe", "recent", "--format", "csv")
@@ -479,7 +451,6 @@ def test_describe_a_view_in_another_schema(warehouse):
     assert run(warehouse, "describe", "main.recent", "--format", "csv").stdout == result.stdout
 
 
-@pytest.mark.unit
 @pytest.mark.parametrize(
     "name, says",
     [
