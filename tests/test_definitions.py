@@ -17,6 +17,7 @@ STAGING = {
     "stg_landing__narrative_figures": "narrative_figures",
 }
 MARTS = [
+    "collect_failure",
     "dim_report",
     "dim_indicator",
     "fct_indicator_value",

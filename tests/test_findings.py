@@ -571,7 +571,7 @@ def dbt_findings(tmp_path_factory):
         "build",
         "--select",
         "+consistency_finding",
-        "dim_report",
+        "+dim_report",
         "dim_indicator",
         "--indirect-selection",
         "cautious",

@@ -8,7 +8,7 @@ import polars as pl
 
 from orchestration import extract, progress
 from orchestration.assets.metadata import column_schema, table_preview
-from orchestration.collect import read_manifests, read_outcomes
+from orchestration.collect import landing_frames
 from orchestration.extract.model import LANDING_SCHEMAS
 from orchestration.fingerprint import build_fingerprint
 from orchestration.ingest.cache import (
@@ -104,16 +104,13 @@ def raw_report_files(
     old_format = remove_if_other_format(settings.build_db)
     if old_format:
         context.log.info(f"build database in storage format {old_format}: started anew")
-    collected_sources, collect_failures = read_outcomes(settings.raw_dir)
     write_tables(
         settings.build_db,
         {
             "files": frame,
             "build_inputs": inputs,
             # Where collected files came from, and what the last collections missed.
-            "collected_files": read_manifests(settings.raw_dir),
-            "collected_sources": collected_sources,
-            "collect_failures": collect_failures,
+            **landing_frames(settings.raw_dir),
         },
     )
     by_format = {fmt: n for fmt, n in frame.group_by("source_format").len().iter_rows()}

@@ -18,7 +18,7 @@ collector (the walk).
 from .collector import Listener, collect
 from .manifest import COLLECTED_FILES_SCHEMA, MANIFEST_NAME, read_manifests
 from .options import CollectOptions
-from .outcomes import OUTCOME_NAME, read_outcomes, write_outcomes
+from .outcomes import OUTCOME_NAME, landing_frames, read_outcomes, write_outcomes
 from .results import FAILURE_COLUMNS, SOURCE_COLUMNS, CollectSummary, Failure, SourceSummary
 from .sources import Source, SourcesError, load_sources, parse_sources
 
@@ -36,6 +36,7 @@ __all__ = [
     "SourceSummary",
     "SourcesError",
     "collect",
+    "landing_frames",
     "load_sources",
     "parse_sources",
     "read_manifests",

@@ -73,3 +73,16 @@ def read_outcomes(raw_dir: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
         pl.DataFrame(sources, schema=SOURCES_SCHEMA, orient="row"),
         pl.DataFrame(failures, schema=FAILURES_SCHEMA, orient="row"),
     )
+
+
+def landing_frames(raw_dir: Path) -> dict[str, pl.DataFrame]:
+    """The landing tables discovery writes from the collector's files in the raw
+    folder: where each collected file came from, and what the last runs did."""
+    from .manifest import read_manifests
+
+    sources, failures = read_outcomes(raw_dir)
+    return {
+        "collected_files": read_manifests(raw_dir),
+        "collected_sources": sources,
+        "collect_failures": failures,
+    }
