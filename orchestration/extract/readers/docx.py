@@ -253,14 +253,9 @@ class _Pictures:
         min_w, min_h = ocr.MIN_TABLE_PICTURE
         if img.width < min_w or img.height < min_h:
             return []
-        dpi = float(ocr.OCR_DPI)
         cx = extent.get("cx") if extent is not None else None
-        if cx and cx.isdigit() and int(cx) > 0:
-            dpi = img.width / (int(cx) / _EMU_PER_INCH)
-        if dpi > ocr.OCR_DPI * 1.3:
-            f = ocr.OCR_DPI / dpi
-            img = img.resize((max(1, round(img.width * f)), max(1, round(img.height * f))))
-            dpi = ocr.OCR_DPI
+        placed = img.width / (int(cx) / _EMU_PER_INCH) if cx and cx.isdigit() and int(cx) else None
+        img, dpi = ocr.fit_picture(img, placed)
         where = f"picture {self.count}"
         pic = ocr.read_picture(np.asarray(img.convert("RGB")), where, None, dpi)
         if not pic.tables or not any(h in pic.text.replace(" ", "") for h in TABLE_PAGE_HINTS):

@@ -38,20 +38,31 @@ OCR_DPI = 200
 MIN_NUMBER_CONFIDENCE = 0.80
 # Pictures smaller than this (pixels) hold no table: logos, seals, signatures.
 MIN_TABLE_PICTURE = (400, 150)
+# Pictures wider than this (pixels: an A4 page at twice OCR_DPI) are scaled down first.
+MAX_PICTURE_WIDTH = 3300
 _MAX_SKEW = 4.0  # degrees searched either way
 _TABLE_MIN_ROWS = 2
-# Text boxes are found at this resolution (a digit of a 10.5 pt table is still 17 px
+# Text boxes are found at this resolution (a digit of a 10.5 pt table is still 16 px
 # high), then recognised at the picture's own.
-DETECT_DPI = 130
-_REC_BATCH = 16
+DETECT_DPI = 110
+_REC_BATCH = 1  # onnxruntime on one thread: a batch costs more per line than lines one by one
 
-_FULLWIDTH = str.maketrans("０１２３４５６７８９，．", "0123456789,.")
+_FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
+# The recogniser prints ASCII marks in Chinese text; between CJK characters they are
+# the full-width marks the text readers see.
+_ASCII_MARK = re.compile(r"(?<=[\u3400-\u9fff])([,:;])(?=[\u3400-\u9fff])")
+_FULL_MARK = {",": "，", ":": "：", ";": "；"}
+# A cell holding a number as tables print one: digits, an approximation word, a unit.
+_NUMBER_CELL = re.compile(
+    r"(?:约|近|逾|超过)?[+\-]?\d[\d,]*(?:\.\d+)?(?:余|多)?(?:万元|亿元|元|件|个|条|次|人次|项|人)?"
+)
 _DIGIT = re.compile(r"\d")
 _DIGITS = re.compile(r"\d[\d,.]*")
 # What a misread number looks like: digits mixed with letters OCR confuses with
 # digits, or those letters alone in a cell.
 _MISREAD = re.compile(r"[\dOoDQIl|SB.,]*[OoDQIl|SB][\dOoDQIl|SB.,]*")
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_DASH_CELL = re.compile(r"[一—–\-－_]+")
 _BLANK_MARKS = set("—–-－─_/／")
 _PAGE_NUMBER = re.compile(r"[-—－\s]*\d{1,3}[-—－\s]*")
 _PLAIN_NUMBER = re.compile(r"[+\-]?\d+(?:,\d{3})*(?:\.\d+)?")
@@ -85,6 +96,7 @@ class Box:
     x1: float
     y1: float
     conf: float
+    digits_conf: float = 1.0  # the least probable digit in the text
 
     @property
     def cx(self) -> float:
@@ -113,17 +125,32 @@ class Picture:
 # --- preparing the picture
 
 
+def fit_picture(img, placed_dpi: float | None):
+    """(picture, dpi) to read an embedded picture at. How large its print is in its
+    pixels is unknown (a table pasted and shrunk to fit the page), so it is read at
+    its own pixels, scaled down only past MAX_PICTURE_WIDTH, and taken to be at
+    OCR_DPI unless placed at less (a small picture stretched over the page)."""
+    if img.width > MAX_PICTURE_WIDTH:
+        f = MAX_PICTURE_WIDTH / img.width
+        img = img.resize((MAX_PICTURE_WIDTH, max(1, round(img.height * f))))
+        placed_dpi = None if placed_dpi is None else placed_dpi * f
+    dpi = float(OCR_DPI) if placed_dpi is None else min(float(OCR_DPI), placed_dpi)
+    return img, dpi
+
+
 def drop_red(rgb: np.ndarray) -> np.ndarray:
-    """Grey picture without the red of a seal: where the picture is red, its red
-    channel stands for the grey, so red ink on paper turns to paper while black print
-    under the seal (and the grey edge of a thin ruling) stays dark."""
+    """Grey picture without the red of a seal (an HSV threshold): red ink on paper
+    (saturated, bright in its red channel) turns to paper; a reddish pixel stands at
+    its brightest channel, so black print under the seal and a ruling's grey edge stay
+    dark while the seal's edges, whose colour JPEG blurs away, fade."""
     import cv2
 
     hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
-    h, s = hsv[..., 0], hsv[..., 1]
-    red = ((h <= 12) | (h >= 160)) & (s >= 60)
+    h, s, v = hsv[..., 0], hsv[..., 1], hsv[..., 2]
+    red = ((h <= 15) | (h >= 155)) & (s >= 20)
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    gray[red] = rgb[..., 0][red]
+    gray[red] = v[red]
+    gray[red & (s >= 60) & (v >= 140)] = 255
     return gray
 
 
@@ -261,6 +288,7 @@ class Reading:
     conf: float  # mean of the characters' probabilities (the engine's own score)
     number: str | None = None  # the text as a number, when every glyph is a digit's
     number_conf: float = 0.0  # the least probable digit of `number`
+    digits_conf: float = 1.0  # the least probable digit anywhere in the text
 
 
 def _decoder():
@@ -282,6 +310,7 @@ def _read(probs: np.ndarray, chars, classes, of_glyph) -> Reading:
     """CTC decoding of one line: argmax per step, repeats collapsed, blanks dropped."""
     best = probs.argmax(axis=1)
     text, confs, digits, digit_confs = [], [], [], []
+    digits_conf = 1.0
     k = 0
     while k < len(best):
         j = k
@@ -293,6 +322,8 @@ def _read(probs: np.ndarray, chars, classes, of_glyph) -> Reading:
             text.append(chars[idx])
             confs.append(float(probs[step, idx]))
             digit = of_glyph.get(idx)
+            if chars[idx].translate(_FULLWIDTH).isdigit() and digit is not None:
+                digits_conf = min(digits_conf, float(probs[step, classes[digit]].sum()))
             if digit is not None and digits is not None:
                 digits.append(digit)
                 digit_confs.append(float(probs[step, classes[digit]].sum()))
@@ -300,11 +331,12 @@ def _read(probs: np.ndarray, chars, classes, of_glyph) -> Reading:
                 digits = None
         k = j + 1
     read = "".join(text).translate(_FULLWIDTH).strip()
+    read = _ASCII_MARK.sub(lambda m: _FULL_MARK[m.group(1)], read)
     conf = float(np.mean(confs)) if confs else 0.0
     number = "".join(digits) if digits else None
     if number is None or not _PLAIN_NUMBER.fullmatch(number):
-        return Reading(read, conf)
-    return Reading(read, conf, number, min(digit_confs))
+        return Reading(read, conf, digits_conf=digits_conf)
+    return Reading(read, conf, number, min(digit_confs), digits_conf)
 
 
 def _recognise(crops: list[np.ndarray]) -> list[Reading]:
@@ -330,8 +362,8 @@ def _recognise(crops: list[np.ndarray]) -> list[Reading]:
 
 
 def _crop(gray: np.ndarray, x0, y0, x1, y1) -> np.ndarray:
-    """The ink inside a box on fresh paper, tight left and right: the recogniser reads
-    a lone digit far better without a margin beside it (a 0 with paper around it is
+    """The ink inside a box on fresh paper, specks cleared: the recogniser reads a
+    lone digit far better without a margin beside it (a 0 with paper around it is
     read as a full stop)."""
     h, w = gray.shape
     xa, ya = max(0, int(x0)), max(0, int(y0))
@@ -344,23 +376,78 @@ def _crop(gray: np.ndarray, x0, y0, x1, y1) -> np.ndarray:
     if len(ys):
         region = region[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
     ih, iw = region.shape
-    hp, vp = max(2, round(0.2 * ih)), max(2, round(0.15 * ih))
+    # A narrow glyph (a lone digit) is read best with little paper beside it, a
+    # square one (a lone CJK character: 人 read as 天) with more.
+    hp = max(2, round((0.2 if iw < 0.8 * ih else 0.5) * ih))
+    vp = max(2, round(0.25 * ih))
     out = np.full((ih + 2 * vp, iw + 2 * hp), 255, np.uint8)
     out[vp : vp + ih, hp : hp + iw] = region
     return out
 
 
 def _despeckle(region: np.ndarray) -> None:
-    """Specks of scanner noise (blots of a few pixels) turned to paper, in place: the
-    recogniser reads a speck beside a digit as a full stop or a quote."""
+    """Specks of scanner noise (blots of a few pixels) outside the text turned to
+    paper, in place: the recogniser reads a speck beside a digit as a full stop or a
+    quote. A small blot among the characters (a decimal point) is always kept."""
     import cv2
 
     ink = (region < 160).astype(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    small = max(3, (region.shape[0] // 12) ** 2)
+    if n <= 2:
+        return
+    small = max(4, (region.shape[0] // 8) ** 2)
+    area = stats[1:, cv2.CC_STAT_AREA]
+    big = [k + 1 for k in np.nonzero(area > small)[0]]
+    if not big:
+        return
+    x0 = min(stats[k, cv2.CC_STAT_LEFT] for k in big)
+    y0 = min(stats[k, cv2.CC_STAT_TOP] for k in big)
+    x1 = max(stats[k, cv2.CC_STAT_LEFT] + stats[k, cv2.CC_STAT_WIDTH] for k in big)
+    y1 = max(stats[k, cv2.CC_STAT_TOP] + stats[k, cv2.CC_STAT_HEIGHT] for k in big)
+    dot = max(2, region.shape[0] // 8)
     for k in range(1, n):
-        if stats[k, cv2.CC_STAT_AREA] <= small:
+        if stats[k, cv2.CC_STAT_AREA] > small:
+            continue
+        if stats[k, cv2.CC_STAT_WIDTH] > dot or stats[k, cv2.CC_STAT_HEIGHT] > dot:
+            continue  # a stroke (a minus sign), not a speck
+        left, top = stats[k, cv2.CC_STAT_LEFT], stats[k, cv2.CC_STAT_TOP]
+        right = left + stats[k, cv2.CC_STAT_WIDTH]
+        bottom = top + stats[k, cv2.CC_STAT_HEIGHT]
+        if right <= x0 or left >= x1 or bottom <= y0 or top >= y1:
             region[labels == k] = 255
+
+
+def _leading_dash(gray: np.ndarray, box: tuple[float, float, float, float]) -> bool:
+    """Whether a short level stroke stands before the characters in a box: a minus
+    sign, which a reading without one has lost."""
+    import cv2
+
+    x0, y0, x1, y1 = (int(v) for v in box)
+    region = gray[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)]
+    if region.size == 0:
+        return False
+    n, _, stats, _ = cv2.connectedComponentsWithStats(
+        (region < 160).astype(np.uint8), connectivity=8
+    )
+    comps = [stats[k] for k in range(1, n) if stats[k, cv2.CC_STAT_AREA] >= 2]
+    if not comps:
+        return False
+    tall = max(c[cv2.CC_STAT_HEIGHT] for c in comps)
+    chars = [c for c in comps if c[cv2.CC_STAT_HEIGHT] >= 0.5 * tall]
+    start = min(c[cv2.CC_STAT_LEFT] for c in chars)
+    top = min(c[cv2.CC_STAT_TOP] for c in chars)
+    bottom = max(c[cv2.CC_STAT_TOP] + c[cv2.CC_STAT_HEIGHT] for c in chars)
+    for c in comps:
+        w, h = c[cv2.CC_STAT_WIDTH], c[cv2.CC_STAT_HEIGHT]
+        mid = c[cv2.CC_STAT_TOP] + h / 2
+        if (
+            start - 0.6 * tall <= c[cv2.CC_STAT_LEFT] + w <= start  # just before the digits
+            and w >= max(1.5 * h, 0.25 * tall)  # as wide as a minus, not a speck
+            and h <= 0.35 * tall
+            and top + 0.2 * (bottom - top) <= mid <= bottom - 0.2 * (bottom - top)
+        ):
+            return True
+    return False
 
 
 def _stacked(gray: np.ndarray, box: tuple[float, float, float, float]):
@@ -392,6 +479,24 @@ def _stacked(gray: np.ndarray, box: tuple[float, float, float, float]):
     if len(pieces) < 2:
         return [box]
     return [(x0, y0 + a - 1, x1, y0 + b + 1) for a, b in pieces]
+
+
+def _reading_order(boxes: list[Box]) -> list[Box]:
+    return [b for line in _lines(boxes) for b in line]
+
+
+def _side_by_side(gray: np.ndarray, boxes: list[Box]) -> np.ndarray:
+    """The crops of boxes as one line, each centred on paper of the tallest one's
+    height (a 一 keeps its size), a little apart."""
+    crops = [_crop(gray, b.x0, b.y0, b.x1, b.y1) for b in boxes]
+    height = max(c.shape[0] for c in crops)
+    parts = []
+    for c in crops:
+        part = np.full((height, c.shape[1]), 255, np.uint8)
+        top = (height - c.shape[0]) // 2
+        part[top : top + c.shape[0]] = c
+        parts += [part, np.full((height, max(2, height // 8)), 255, np.uint8)]
+    return np.hstack(parts[:-1])
 
 
 def _join(boxes: list[Box]) -> str:
@@ -480,7 +585,7 @@ def read_picture(
     ink = _ink(gray)
     tables, rulings = _tables(ink, dpi)
     clean = gray.copy()
-    clean[cv2.dilate(rulings, np.ones((3, 3), np.uint8)) > 0] = 255
+    clean[cv2.dilate(rulings, np.ones((5, 5), np.uint8)) > 0] = 255
     specks = cv2.morphologyEx(
         (clean < 160).astype(np.uint8), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8)
     )
@@ -495,25 +600,32 @@ def read_picture(
                 if c is not None:
                     cells.append((ti, ri, ci, c))
 
-    def cell_of(x: float, y: float):
-        for k, (_, _, _, (x0, y0, x1, y1)) in enumerate(cells):
-            if x0 <= x < x1 and y0 <= y < y1:
-                return k
-        return None
+    def pieces(x0: float, y0: float, x1: float, y1: float):
+        """The box cut at the rulings it crosses: (cell or None, clipped box). A box
+        whose text runs into the next cell (a label touching its ruling) is read in
+        each cell apart, so no cell loses its text to its neighbour."""
+        area = (x1 - x0) * (y1 - y0)
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        out = []
+        for k, (_, _, _, (a0, b0, a1, b1)) in enumerate(cells):
+            w, h = min(x1, a1 - 4) - max(x0, a0 + 4), min(y1, b1 - 4) - max(y0, b0 + 4)
+            if w < 3 or h < 3:
+                continue
+            centre = a0 <= cx < a1 and b0 <= cy < b1
+            if centre or w * h >= 0.2 * area:
+                clipped = (max(x0, a0 + 4), max(y0, b0 + 4), min(x1, a1 - 4), min(y1, b1 - 4))
+                inner = specks[int(clipped[1]) : int(clipped[3]), int(clipped[0]) : int(clipped[2])]
+                if centre or int(inner.sum()) >= 12:
+                    out.append((k, clipped))
+        return out or [(None, (x0, y0, x1, y1))]
 
     crops, owners = [], []  # owner: cell index or None (outside every table)
     for q in quads:
         xs, ys = q[:, 0], q[:, 1]
-        x0, y0, x1, y1 = float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max())
-        k = cell_of((x0 + x1) / 2, (y0 + y1) / 2)
-        if k is not None:  # never past the cell's rulings
-            cx0, cy0, cx1, cy1 = cells[k][3]
-            x0, y0, x1, y1 = max(x0, cx0 + 2), max(y0, cy0 + 2), min(x1, cx1 - 2), min(y1, cy1 - 2)
-            if x1 - x0 < 3 or y1 - y0 < 3:
-                continue
-        for piece in _stacked(clean, (x0, y0, x1, y1)):
-            crops.append(piece)
-            owners.append(k)
+        for k, box in pieces(float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max())):
+            for piece in _stacked(clean, box):
+                crops.append(piece)
+                owners.append(k)
     readings = _recognise([_crop(clean, *c) for c in crops])
     by_cell: dict[int, list[Box]] = {}
     outside: list[Box] = []
@@ -521,10 +633,30 @@ def read_picture(
         if not r.text:
             continue
         if k is not None and r.number is not None:
-            b = Box(r.number, x0, y0, x1, y1, r.number_conf)
+            b = Box(r.number, x0, y0, x1, y1, r.number_conf, r.number_conf)
         else:
-            b = Box(r.text, x0, y0, x1, y1, r.conf)
+            b = Box(r.text, x0, y0, x1, y1, r.conf, r.digits_conf)
         (outside if k is None else by_cell.setdefault(k, [])).append(b)
+
+    # A cell of several lines (a wrapped label, a label set one character a line) is
+    # read again as one line, its pieces side by side: a lone character is read far
+    # worse than a phrase (供 alone read as 准).
+    multi = [k for k, boxes in by_cell.items() if len(boxes) >= 2]
+    joined = _recognise([_side_by_side(clean, _reading_order(by_cell[k])) for k in multi])
+    for k, r in zip(multi, joined):
+        boxes = by_cell[k]
+        if r.text and r.conf >= min(b.conf for b in boxes):
+            by_cell[k] = [
+                Box(
+                    r.text,
+                    min(b.x0 for b in boxes),
+                    min(b.y0 for b in boxes),
+                    max(b.x1 for b in boxes),
+                    max(b.y1 for b in boxes),
+                    r.conf,
+                    r.digits_conf,
+                )
+            ]
 
     # Cells with ink the detector gave no box: recognised on their own.
     missing = []
@@ -539,10 +671,13 @@ def read_picture(
             (k, (x0 + 4 + xs.min(), y0 + 4 + ys.min(), x0 + 5 + xs.max(), y0 + 5 + ys.max()))
         )
     for (k, bbox), r in zip(missing, _recognise([_crop(clean, *bb) for _, bb in missing])):
-        if r.number is not None:
-            by_cell[k] = [Box(r.number, *bbox, r.number_conf)]
+        w, h = bbox[2] - bbox[0], bbox[3] - bbox[1]
+        if h <= max(4, 0.2 * w):
+            by_cell[k] = [Box("——", *bbox, 1.0)]  # a level stroke alone: the blank mark
+        elif r.number is not None:
+            by_cell[k] = [Box(r.number, *bbox, r.number_conf, r.number_conf)]
         else:
-            by_cell[k] = [Box(r.text, *bbox, r.conf)]
+            by_cell[k] = [Box(r.text, *bbox, r.conf, r.digits_conf)]
 
     # Tables.
     grid: dict[tuple[int, int, int], tuple[str, str]] = {}
@@ -562,6 +697,8 @@ def read_picture(
             grid[(ti, ri, ci)] = ("", f"{where} ocr {loc_box} blank")
             continue
         text = _join(boxes)
+        if _DASH_CELL.fullmatch(text.replace(" ", "")):
+            text = "——"  # the blank mark, read as 一
         conf = min(b.conf for b in boxes)
         locator = f"{where} ocr {loc_box} conf {conf:.2f}"
         squashed = text.replace(" ", "")
@@ -576,11 +713,28 @@ def read_picture(
                 Issue("value", f"OCR read {text!r}, not a number; left NULL", locator)
             )
             text = ""
-        elif _DIGIT.search(squashed) and conf < MIN_NUMBER_CONFIDENCE and _is_number_cell(squashed):
+        elif (
+            _NUMBER_CELL.fullmatch(squashed)
+            and squashed[0].isdigit()
+            and _leading_dash(clean, bbox)
+        ):
             result.issues.append(
                 Issue(
                     "value",
-                    f"OCR read {text!r} with confidence {conf:.2f} "
+                    f"OCR read {text!r} but a mark before it (a minus sign?) was not read; "
+                    "left NULL",
+                    locator,
+                )
+            )
+            text = ""
+        elif (
+            _NUMBER_CELL.fullmatch(squashed)
+            and (digits := min(b.digits_conf for b in boxes)) < MIN_NUMBER_CONFIDENCE
+        ):
+            result.issues.append(
+                Issue(
+                    "value",
+                    f"OCR read {text!r} with confidence {digits:.2f} "
                     f"(below {MIN_NUMBER_CONFIDENCE:.2f}); left NULL",
                     locator,
                 )
@@ -629,9 +783,14 @@ def read_picture(
             max(b.y1 for b in line),
         )
         locator = f"{where} ocr {box_text(*bbox)} conf {conf:.2f}"
-        low = [b for b in line if b.conf < MIN_NUMBER_CONFIDENCE and _DIGIT.search(b.text)]
-        if _PAGE_NUMBER.fullmatch(text):
+        low = [b for b in line if b.digits_conf < MIN_NUMBER_CONFIDENCE]
+        margin = bbox[1] > 0.88 * gray.shape[0] or bbox[3] < 0.08 * gray.shape[0]
+        if _PAGE_NUMBER.fullmatch(text) and (margin or re.match(r"[-—－]", text)):
             low = []  # a page number: furniture, no figure
+            if margin and re.search(r"[-—－]", text):
+                # '- 15 -' as printed: the spaces (or a dash) OCR drops put back, as
+                # a text layer has them
+                text = "- " + re.sub(r"\D", "", text) + " -"
         if low:
             # Numbers in prose read with low confidence are left out, never guessed.
             text = ""
@@ -644,13 +803,13 @@ def read_picture(
                 Issue(
                     "narrative",
                     "OCR read numbers with low confidence ("
-                    + ", ".join(f"{b.text!r} {b.conf:.2f}" for b in low)
+                    + ", ".join(f"{b.text!r} {b.digits_conf:.2f}" for b in low)
                     + "); left out",
                     locator,
                 )
             )
         top = caller(bbox[0], bbox[1])[1]
-        result.placed.append((top, Row((" ".join(text.split("   ")),), locator, page=page), -1))
+        result.placed.append((top, Row((text,), locator, page=page), -1))
     result.placed.sort(key=lambda t: t[0])
     result.text = "".join(
         r.cells[0] if len(r.cells) == 1 else "".join(r.cells) for _, r, _ in result.placed
@@ -658,6 +817,6 @@ def read_picture(
     return result
 
 
-def _is_number_cell(text: str) -> bool:
-    """A cell whose text is a number (a label with digits in it is no number)."""
-    return bool(_PLAIN_NUMBER.fullmatch(text.replace(" ", "")))
+def _inset(box: tuple[float, float, float, float], d: float) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = box
+    return (x0 + d, y0 + d, x1 - d, y1 - d)

@@ -246,17 +246,14 @@ def _table_pictures(page: pdfium.PdfPage, page_no: int, ocr: _Ocr) -> Placed:
         left, bottom, right, top = obj.get_bounds()
         px_w, px_h = obj.get_px_size()
         min_w, min_h = reader.MIN_TABLE_PICTURE
-        if right - left < width * 0.4 or px_w < min_w or px_h < min_h:
-            continue
+        w, h = right - left, top - bottom
+        if w < width * 0.2 or h < height * 0.04 or px_w < min_w or px_h < min_h:
+            continue  # a logo, a seal, a signature: too small to hold a table
         try:
             img = obj.get_bitmap(render=False).to_pil().convert("RGB")
         except pdfium.PdfiumError:
             continue
-        dpi = px_w / ((right - left) / 72)
-        if dpi > reader.OCR_DPI * 1.3:
-            f = reader.OCR_DPI / dpi
-            img = img.resize((max(1, round(px_w * f)), max(1, round(px_h * f))))
-            dpi = reader.OCR_DPI
+        img, dpi = reader.fit_picture(img, px_w / ((right - left) / 72))
         sx, sy = (right - left) / img.width, (top - bottom) / img.height
         pic = reader.read_picture(
             np.asarray(img),
