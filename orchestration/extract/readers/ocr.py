@@ -45,6 +45,7 @@ _TABLE_MIN_ROWS = 2
 # Text boxes are found at this resolution (a digit of a 10.5 pt table is still 16 px
 # high), then recognised at the picture's own.
 DETECT_DPI = 110
+_SURE = 0.9
 _REC_BATCH = 1  # onnxruntime on one thread: a batch costs more per line than lines one by one
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
@@ -361,7 +362,7 @@ def _recognise(crops: list[np.ndarray]) -> list[Reading]:
     return out  # type: ignore[return-value]
 
 
-def _crop(gray: np.ndarray, x0, y0, x1, y1) -> np.ndarray:
+def _crop(gray: np.ndarray, x0, y0, x1, y1, margin: float | None = None) -> np.ndarray:
     """The ink inside a box on fresh paper, specks cleared: the recogniser reads a
     lone digit far better without a margin beside it (a 0 with paper around it is
     read as a full stop)."""
@@ -378,8 +379,10 @@ def _crop(gray: np.ndarray, x0, y0, x1, y1) -> np.ndarray:
     ih, iw = region.shape
     # A narrow glyph (a lone digit) is read best with little paper beside it, a
     # square one (a lone CJK character: 人 read as 天) with more.
-    hp = max(2, round((0.2 if iw < 0.8 * ih else 0.5) * ih))
-    vp = max(2, round(0.25 * ih))
+    if margin is None:
+        margin = 0.2 if iw < 0.8 * ih else 0.5
+    hp = max(2, round(margin * ih))
+    vp = max(2, round(max(0.25, margin / 2) * ih))
     out = np.full((ih + 2 * vp, iw + 2 * hp), 255, np.uint8)
     out[vp : vp + ih, hp : hp + iw] = region
     return out
@@ -627,6 +630,18 @@ def read_picture(
                 crops.append(piece)
                 owners.append(k)
     readings = _recognise([_crop(clean, *c) for c in crops])
+    # A lone CJK character read with doubt (a unit: 人 read as 天) is read again with
+    # more paper around it; the surest reading stands.
+    doubtful = [
+        i
+        for i, r in enumerate(readings)
+        if len(r.text) == 1 and _CJK.match(r.text) and r.conf < _SURE and owners[i] is not None
+    ]
+    for margin in (0.9, 1.4):
+        again = _recognise([_crop(clean, *crops[i], margin=margin) for i in doubtful])
+        for i, r in zip(doubtful, again):
+            if r.text and r.conf > readings[i].conf:
+                readings[i] = r
     by_cell: dict[int, list[Box]] = {}
     outside: list[Box] = []
     for (x0, y0, x1, y1), k, r in zip(crops, owners, readings):
