@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..model import Issue, Row
+from ..tables.common import join_wrapped
+from .pdf_tables import ruling_line
 
 # Resolution pictures are read at: pages are rendered at this dpi, larger pictures
 # scaled down to it (see BENCHMARKS.md, "OCR").
@@ -206,23 +208,11 @@ def _segments(ink: np.ndarray, horizontal: bool, length: int) -> tuple[np.ndarra
     for x, y, w, h, _area in stats[1:n]:
         if horizontal:
             ym = y + h / 2
-            lines.append(_line(float(x), float(x + w), ym, ym))
+            lines.append(ruling_line(float(x), float(x + w), ym, ym))
         else:
             xm = x + w / 2
-            lines.append(_line(xm, xm, float(y), float(y + h)))
+            lines.append(ruling_line(xm, xm, float(y), float(y + h)))
     return mask, lines
-
-
-def _line(x0: float, x1: float, top: float, bottom: float) -> dict:
-    return {
-        "object_type": "line",
-        "x0": x0,
-        "x1": x1,
-        "top": top,
-        "bottom": bottom,
-        "width": x1 - x0,
-        "height": bottom - top,
-    }
 
 
 class _Box:
@@ -504,22 +494,7 @@ def _side_by_side(gray: np.ndarray, boxes: list[Box]) -> np.ndarray:
 
 def _join(boxes: list[Box]) -> str:
     """Boxes of one cell in reading order: lines top to bottom, CJK joined without space."""
-    out = ""
-    for line in _lines(boxes):
-        for b in line:
-            part = b.text
-            if not part:
-                continue
-            if (
-                out
-                and out[-1].isascii()
-                and out[-1].isalnum()
-                and part[0].isascii()
-                and part[0].isalnum()
-            ):
-                out += " "
-            out += part
-    return out
+    return join_wrapped(b.text for line in _lines(boxes) for b in line if b.text)
 
 
 def _lines(boxes: list[Box]) -> list[list[Box]]:

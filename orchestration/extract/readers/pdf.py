@@ -29,7 +29,7 @@ from ..labels import numbering, squash
 from ..model import Document, Row
 from ..refusals import Refusal
 from ..tables import TABLE_PAGE_HINTS
-from ..tables.common import is_noise
+from ..tables.common import is_noise, join_wrapped
 from ..values import is_value_like
 from . import pdf_tables
 
@@ -67,22 +67,7 @@ def _has_images(page: pdfium.PdfPage) -> bool:
 
 def _cell_text(text: str | None) -> str:
     """Wrapped cell text on one line: CJK lines join without a space."""
-    if not text:
-        return ""
-    out = ""
-    for part in (p.strip() for p in text.split("\n")):
-        if not part:
-            continue
-        if (
-            out
-            and out[-1].isascii()
-            and out[-1].isalnum()
-            and part[0].isascii()
-            and part[0].isalnum()
-        ):
-            out += " "
-        out += part
-    return out
+    return join_wrapped(p.strip() for p in text.split("\n")) if text else ""
 
 
 def _text_rows(text: str, page_no: int) -> list[Row]:

@@ -77,14 +77,15 @@ def _edges(page: pdfium.PdfPage, height: float) -> tuple[list[dict], list[dict]]
             for (x0, y0), (x1, y1) in ends:
                 if abs(y1 - y0) <= _AXIS_TOLERANCE and abs(x1 - x0) >= _MIN_EDGE:
                     top = height - (y0 + y1) / 2
-                    horizontal.append(_line(min(x0, x1), max(x0, x1), top, top))
+                    horizontal.append(ruling_line(min(x0, x1), max(x0, x1), top, top))
                 elif abs(x1 - x0) <= _AXIS_TOLERANCE and abs(y1 - y0) >= _MIN_EDGE:
                     xm = (x0 + x1) / 2
-                    vertical.append(_line(xm, xm, height - max(y0, y1), height - min(y0, y1)))
+                    vertical.append(ruling_line(xm, xm, height - max(y0, y1), height - min(y0, y1)))
     return vertical, horizontal
 
 
-def _line(x0: float, x1: float, top: float, bottom: float) -> dict:
+def ruling_line(x0: float, x1: float, top: float, bottom: float) -> dict:
+    """A ruling as pdfplumber's table finder takes it (a line object)."""
     return {
         "object_type": "line",
         "x0": x0,

@@ -1,9 +1,11 @@
 """Shared pieces of the readers and parsers: splitting a row into its label and
-values, and telling noise rows (page numbers, empty rows) inside a table."""
+values, telling noise rows (page numbers, empty rows) inside a table, and
+joining a cell's wrapped lines."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..labels import clean
@@ -46,3 +48,22 @@ def is_noise(row: Row) -> bool:
     """Page numbers and empty rows inside a table."""
     text = " ".join(c for c in row.cells if c).strip()
     return not text or bool(_PAGE_NUMBER.match(clean(text)))
+
+
+def join_wrapped(parts: Iterable[str]) -> str:
+    """A cell's wrapped lines (or text boxes) as one line: Chinese joins
+    without a space, a space only between two ASCII letters or digits."""
+    out = ""
+    for part in parts:
+        if not part:
+            continue
+        if (
+            out
+            and out[-1].isascii()
+            and out[-1].isalnum()
+            and part[0].isascii()
+            and part[0].isalnum()
+        ):
+            out += " "
+        out += part
+    return out
