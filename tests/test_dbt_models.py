@@ -71,9 +71,9 @@ COUNTY = Extraction(
 )
 
 TOWNSHIP = Extraction(
-    source_path="2018/jingui.txt",
+    source_path="2018/jingui.pdf",  # a scanned paper copy: every page read by OCR
     source_sha256="b" * 64,
-    source_format="text",
+    source_format="pdf",
     template="gov2008",
     identity=Identity(
         organization="贺兰县金贵镇人民政府",
@@ -85,6 +85,8 @@ TOWNSHIP = Extraction(
     cells=[cell("p_total", 17330, "line 50", 50, section="proactive", unit="条")],
     issues=[Issue("table", "row 收到申请数 has no value", "line 60")],
     line_count=80,
+    page_count=4,
+    ocr_pages=4,
 )
 
 
@@ -113,12 +115,12 @@ def test_dbt_build_passes_every_model_and_test(dbt_built):
 
 def test_dim_report(con):
     rows = con.sql(
-        "select source_path, template, report_year, region_level, region_code "
-        "from marts.dim_report order by source_path"
+        "select source_path, template, report_year, region_level, region_code, "
+        "page_count, ocr_pages from marts.dim_report order by source_path"
     ).fetchall()
     assert rows == [
-        ("2018/jingui.txt", "gov2008", 2018, "township", None),
-        ("2020/longde.txt", "gov2019", 2020, "county", "640423"),
+        ("2018/jingui.pdf", "gov2008", 2018, "township", None, 4, 4),
+        ("2020/longde.txt", "gov2019", 2020, "county", "640423", None, 0),
     ]
 
 
@@ -141,7 +143,7 @@ def test_fct_indicator_value(con):
     # states review_total, which the table lacks: that gap is filled.
     assert value(con, "a_new", source="narrative") == []
     assert value(con, "review_total", source="narrative") == [(0.0, "件", "line 9")]
-    assert value(con, "p_total", path="2018/jingui.txt") == [(17330.0, "条", "line 50")]
+    assert value(con, "p_total", path="2018/jingui.pdf") == [(17330.0, "条", "line 50")]
 
 
 def test_repeats_and_extractor_issues_are_listed(con):
@@ -149,7 +151,7 @@ def test_repeats_and_extractor_issues_are_listed(con):
         "select source_path, stage, reason, source_locator from marts.extraction_issue "
         "order by source_path"
     ).fetchall()
-    assert rows[0] == ("2018/jingui.txt", "table", "row 收到申请数 has no value", "line 60")
+    assert rows[0] == ("2018/jingui.pdf", "table", "row 收到申请数 has no value", "line 60")
     path, stage, reason, locator = rows[1]
     assert (path, stage, locator) == ("2020/longde.txt", "table", "line 90")
     assert "a_new [total]: 20" in reason and "line 40" in reason

@@ -36,6 +36,7 @@ final as (
         reports.title,
         reports.page_count,
         reports.line_count,
+        reports.ocr_pages,
         collected.source_url,
         collected.referring_page as source_referring_page,
         collected.link_text as source_link_text,

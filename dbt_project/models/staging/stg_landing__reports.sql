@@ -26,6 +26,7 @@ renamed as (
         nullif(trim(title), '') as title,
         cast(page_count as integer) as page_count,
         cast(line_count as integer) as line_count,
+        coalesce(cast(ocr_pages as integer), 0) as ocr_pages,
         extractor_version
 
     from source
