@@ -101,6 +101,14 @@ def main():
     ),
 )
 @click.option(
+    "--full-refresh",
+    is_flag=True,
+    help=(
+        "Rebuild every mart whole instead of only the rows of the reports that changed "
+        "(implies --force; the same marts either way)."
+    ),
+)
+@click.option(
     "--progress/--no-progress",
     "show_progress",
     default=None,
@@ -113,6 +121,7 @@ def build(
     strict: bool,
     force: bool,
     retry_failed: bool,
+    full_refresh: bool,
     show_progress: bool | None,
 ):
     """Discover, extract, run dbt and publish the warehouse (in this process).
@@ -121,7 +130,9 @@ def build(
     settings there are now, is intact, and left no failure to try again,
     there is nothing to do: it says so and stops.
     """
-    settings = Settings.from_env(raw_dir=raw_dir, warehouse=warehouse, retry_failed=retry_failed)
+    settings = Settings.from_env(
+        raw_dir=raw_dir, warehouse=warehouse, retry_failed=retry_failed, full_refresh=full_refresh
+    )
     if not settings.raw_dir.is_dir():
         raise click.ClickException(f"raw folder {settings.raw_dir} does not exist")
 
@@ -135,7 +146,7 @@ def build(
     from orchestration.fingerprint import stale_reasons
 
     reasons = stale_reasons(settings, settings.retry_failed)
-    if not force and not reasons:
+    if not (force or full_refresh) and not reasons:
         _console().print(
             f"{settings.warehouse_path} is up to date: nothing changed in {settings.raw_dir}, "
             "the code or the settings since it was built (--force builds anyway).",

@@ -136,6 +136,7 @@ class Settings(dg.ConfigurableResource):
     # A failure every build retries would otherwise start a build a minute.
     sensor_retries: int = 3  # builds the sensor starts on an unchanged folder to retry failures
     retry_failed: bool = False  # also parse again the contents that timed out before
+    full_refresh: bool = False  # rebuild every mart whole, not only the reports that changed
     schedule_cron: str = "0 3 * * *"
     schedule_timezone: str = "Asia/Shanghai"
     dagster_home: str = ""  # where runs are recorded ('': a throwaway instance for the CLI)
@@ -154,10 +155,12 @@ class Settings(dg.ConfigurableResource):
         warehouse: Path | None = None,
         retry_failed: bool = False,
         collect_sources: Path | None = None,
+        full_refresh: bool = False,
     ) -> Settings:
         """The settings the environment gives (the table above); the CLI's
         options (`raw_dir`, `warehouse`, `retry_failed`, `collect_sources`)
-        take the place of their variables."""
+        take the place of their variables, and `full_refresh` (no variable:
+        a one-off) is `build --full-refresh`."""
         env = dict(os.environ if environ is None else environ)
         for name, value in (
             (ENV_RAW, raw_dir),
@@ -188,6 +191,7 @@ class Settings(dg.ConfigurableResource):
             settle_seconds=float(env.get(ENV_SETTLE_SECONDS, "60")),
             sensor_retries=int(env.get(ENV_SENSOR_RETRIES, "3")),
             retry_failed=env.get(ENV_RETRY_FAILED, "") not in ("", "0"),
+            full_refresh=full_refresh,
             schedule_cron=env.get(ENV_SCHEDULE_CRON, "0 3 * * *"),
             schedule_timezone=env.get(ENV_SCHEDULE_TIMEZONE, "Asia/Shanghai"),
             dagster_home=env.get("DAGSTER_HOME", ""),

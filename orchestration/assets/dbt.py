@@ -17,7 +17,7 @@ from dagster_dbt import (
 )
 from dagster_dbt.core import dbt_cli_invocation
 
-from orchestration import docs, progress
+from orchestration import code_version, docs, incremental, progress
 from orchestration.children import die_with_parent
 from orchestration.ingest.landing import drop_stale_relations
 from orchestration.lock import BuildLock, held_lock_fds
@@ -99,15 +99,22 @@ def disclosure_dbt_models(
     build_lock: BuildLock,  # held for the run, also when only some models are materialized
 ):
     """`dbt build`: seeds, staging views, mart tables, then their tests as asset checks."""
-    # Marts are tables rebuilt whole by every run; a model removed or renamed
-    # since the last run would leave its table behind: drop those first.
+    # A model removed or renamed since the last run would leave its table
+    # behind: drop those first.
     dropped = drop_stale_relations(settings.build_db, _dbt_relations())
     if dropped:
         context.log.info(f"dropped relations no dbt model builds any more: {dropped}")
     total = len(context.selected_asset_keys) + len(context.selected_asset_check_keys)
     progress.emit("stage", name="dbt", total=total)
     # profiles.yml reads the build database from --vars.
-    args = ["build", "--vars", json.dumps(settings.dbt_vars())]
+    project_digest = code_version.digest(code_version.DBT)
+    options, full_refresh = incremental.dbt_build_args(settings)
+    context.log.info(
+        f"full refresh: {full_refresh}"
+        if full_refresh
+        else "incremental: the marts rebuild the rows of the reports that changed"
+    )
+    args = ["build", "--vars", json.dumps(settings.dbt_vars()), *options]
     with _dbt_bound_to_build():
         # One target folder next to the build database, reused run after run
         # (dagster-dbt's default is a new folder under dbt_project/target each time).
@@ -129,6 +136,8 @@ def disclosure_dbt_models(
     yield from _with_table_metadata(context, settings, events)
     if failure is not None:
         raise failure
+    if context.selected_asset_keys == set(context.assets_def.keys):  # every model was built
+        incremental.record_built(settings, project_digest)
     published = dg.AssetKey("published_warehouse")
     if context.run.asset_selection is not None and published not in context.run.asset_selection:
         context.log.warning(

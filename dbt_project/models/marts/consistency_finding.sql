@@ -3,6 +3,8 @@
 -- seeds/consistency_rules.csv that does not hold, as the finding models of the
 -- rules compute them from intermediate models. A finding is a fact about the
 -- source; it never drops or alters a value, and never fails the build.
+{{ incremental_by_report() }}
+-- depends_on: {{ ref('stg_landing__reports') }}
 with
 
 table_equations as (
@@ -12,12 +14,14 @@ table_equations as (
         cast(null as varchar) as figure_locator
 
     from {{ ref('int_findings__table_equations') }}
+    where {{ rebuilt_only('report_id') }}
 
 ),
 
 narrative as (
 
     select * from {{ ref('int_findings__narrative') }}
+    where {{ rebuilt_only('report_id') }}
 
 ),
 
@@ -28,6 +32,7 @@ duplicate_conflicts as (
         cast(null as varchar) as figure_locator
 
     from {{ ref('int_findings__duplicate_conflicts') }}
+    where {{ rebuilt_only('report_id') }}
 
 ),
 

@@ -1,6 +1,8 @@
 -- Problems met while extracting a kept report, as the extractor reported them,
 -- plus table values printed more than once for the same grain (the repeats are
 -- listed here with their text; fct_indicator_value keeps the first).
+{{ incremental_by_report() }}
+-- depends_on: {{ ref('stg_landing__reports') }}
 with
 
 reports as (
@@ -10,6 +12,7 @@ reports as (
         source_path
 
     from {{ ref('int_reports__kept') }}
+    where {{ rebuilt_only('report_id') }}
 
 ),
 

@@ -1,9 +1,12 @@
 -- Every number quoted in the prose of a kept report, tied to a code or not.
+{{ incremental_by_report() }}
+-- depends_on: {{ ref('stg_landing__reports') }}
 with
 
 figures as (
 
     select * from {{ ref('stg_landing__narrative_figures') }}
+    where {{ rebuilt_only('report_id') }}
 
 ),
 

@@ -1,11 +1,13 @@
 -- Table rows of a kept report that matched no catalog code, kept with their
 -- label and value.
+{{ incremental_by_report() }}
+-- depends_on: {{ ref('stg_landing__reports') }}
 with
 
 cells as (
 
     select * from {{ ref('stg_landing__cells') }}
-    where indicator_code is null
+    where indicator_code is null and {{ rebuilt_only('report_id') }}
 
 ),
 

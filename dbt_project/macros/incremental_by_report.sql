@@ -1,0 +1,144 @@
+{#-
+Marts incremental by report. Each such mart keeps, in schema build_state, a
+table of the same name: the reports (id, content, extractor, identity) it was
+last built from, written in the same transaction as its rows. A run rebuilds
+only the rows of the reports that changed, appeared or left since, and of the
+reports whose rows depend on those: a report shares its kept copy with the
+files of its organization and year (int_reports__deduplicated), and its
+year-to-year findings with the previous report of its organization, or of its
+region (int_findings__report_pairs). So around every changed report (its
+identity before and now) the reports of the same organization, region code or
+region name are rebuilt, and around those again. With no ledger, or on
+`dbt build --full-refresh`, a mart is built whole.
+
+In a model:
+    {{ incremental_by_report() }}
+    -- depends_on: {{ ref('stg_landing__reports') }}
+    ... where {{ rebuilt_only('report_id') }}
+-#}
+
+{% macro incremental_by_report() -%}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_reports_to_rebuild() }}",
+        post_hook="{{ record_reports_built() }}",
+    ) }}
+{%- endmacro %}
+
+
+{% macro reports_ledger() -%}
+    {{ return(api.Relation.create(
+        database=this.database, schema='build_state', identifier=this.identifier
+    )) }}
+{%- endmacro %}
+
+
+{# The columns a report's rows in a mart are a function of, with its identity. #}
+{% macro _ledger_columns() -%}
+    report_id, source_sha256, extractor_version, organization, report_year, region_code, region_name
+{%- endmacro %}
+
+
+{% macro _has_ledger() -%}
+    {{ return(execute and load_relation(reports_ledger()) is not none) }}
+{%- endmacro %}
+
+
+{# The ids of the reports whose rows this run rebuilds, as a subquery. #}
+{% macro reports_to_rebuild() -%}
+    {%- if not _has_ledger() -%}
+        (select report_id from {{ ref('stg_landing__reports') }})
+    {%- else -%}
+        (
+            with
+
+            now as (
+                select {{ _ledger_columns() }} from {{ ref('stg_landing__reports') }}
+            ),
+
+            built as (
+                select {{ _ledger_columns() }} from {{ reports_ledger() }}
+            ),
+
+            changed as (
+                (select * from now except select * from built)
+                union all
+                (select * from built except select * from now)
+            ),
+
+            now_keys as (
+                select report_id, 'organization' as kind, organization as key from now
+                union all
+                select report_id, 'region_code', region_code from now
+                union all
+                select report_id, 'region_name', region_name from now
+            ),
+
+            changed_keys as (
+                select 'organization' as kind, organization as key from changed
+                union
+                select 'region_code', region_code from changed
+                union
+                select 'region_name', region_name from changed
+            ),
+
+            near as (
+                select now_keys.report_id
+                from now_keys
+                inner join changed_keys
+                    on now_keys.kind = changed_keys.kind
+                    and now_keys.key = changed_keys.key
+            ),
+
+            near_keys as (
+                select distinct now_keys.kind, now_keys.key
+                from now_keys
+                inner join near
+                    on now_keys.report_id = near.report_id
+                where now_keys.key is not null
+            ),
+
+            nearer as (
+                select now_keys.report_id
+                from now_keys
+                inner join near_keys
+                    on now_keys.kind = near_keys.kind
+                    and now_keys.key = near_keys.key
+            )
+
+            select report_id from changed
+            union
+            select report_id from nearer
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+
+{# A filter on the rows of the reports this run rebuilds (every row when the mart is built whole). #}
+{% macro rebuilt_only(column) -%}
+    {%- if is_incremental() -%}
+        {{ column }} in {{ reports_to_rebuild() }}
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro delete_reports_to_rebuild() -%}
+    {%- if is_incremental() and _has_ledger() -%}
+        delete from {{ this }} where report_id in {{ reports_to_rebuild() }}
+    {%- elif is_incremental() -%}
+        delete from {{ this }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro record_reports_built() -%}
+    {%- if execute -%}
+        create schema if not exists {{ reports_ledger().without_identifier() }};
+        create or replace table {{ reports_ledger() }} as
+        select {{ _ledger_columns() }} from {{ ref('stg_landing__reports') }}
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,217 @@
+"""Marts incremental by report (dbt_project/macros/incremental_by_report.sql).
+
+A sequence of landing states (reports added, changed, deleted, a copy of a
+report that takes over from the file kept, a report whose identity moves) is
+built incrementally, one dbt run after another on one build database; after
+each step every mart equals the marts a `--full-refresh` run builds from the
+same landing. Then an incremental run is shown to leave the rows of reports
+nothing changed near alone, and a full refresh to rebuild them."""
+
+import shutil
+
+import duckdb
+import pytest
+
+from orchestration.extract.model import Cell, Extraction, Identity, NarrativeFigure
+from tests.fixtures.landing import dbt, write_landing
+
+pytestmark = pytest.mark.dbt
+
+INCREMENTAL = (
+    "consistency_finding",
+    "extraction_issue",
+    "fct_indicator_value",
+    "fct_narrative_figure",
+    "fct_uncatalogued_value",
+)
+
+
+def cell(code, value, line, label="row", section="requests"):
+    return Cell(
+        section=section,
+        row_label=label,
+        column_label=None,
+        indicator_code=code,
+        applicant_type="total",
+        value=value,
+        unit=None,
+        value_text="" if value is None else f"{value:g}",
+        source_locator=f"line {line}",
+        line=line,
+    )
+
+
+def report(path, organization, year, region, code, values, *, fmt="text", figure=None):
+    """A gov2019 report: a_new, a_granted and an uncatalogued row; `figure`, a
+    number its prose gives for a_new."""
+    a_new, granted = values
+    return Extraction(
+        source_path=path,
+        source_sha256="0" * 64,
+        source_format=fmt,
+        template="gov2019",
+        identity=Identity(
+            title=f"{organization}{year}年政府信息公开工作年度报告",
+            organization=organization,
+            report_year=year,
+            region_name=region,
+            region_level="county",
+            region_code=code,
+        ),
+        cells=[
+            cell("a_new", a_new, 40),
+            cell("a_granted", granted, 42),
+            cell("a_carried_in", 0, 41),
+            cell(None, 5, 25, label="其他文件", section="proactive"),
+        ],
+        narrative=[]
+        if figure is None
+        else [
+            NarrativeFigure(
+                f"受理申请{figure}件",
+                figure,
+                str(figure),
+                "件",
+                False,
+                None,
+                "a_new",
+                "line 8",
+                line=8,
+            )
+        ],
+        line_count=100,
+    )
+
+
+LONGDE_2020 = report(
+    "2020/longde.txt", "隆德县人民政府", 2020, "隆德县", "640423", (19, 10), figure=19
+)
+LONGDE_2019 = report("2019/longde.txt", "隆德县人民政府", 2019, "隆德县", "640423", (12, 6))
+XIJI_2020 = report("2020/xiji.txt", "西吉县人民政府", 2020, "西吉县", "640422", (7, 3), figure=8)
+YUANZHOU_2018 = report("2018/yuanzhou.txt", "原州区人民政府", 2018, "原州区", "640402", (4, 4))
+# The same report as a PDF with a value more: kept instead of the text file.
+LONGDE_2020_PDF = report(
+    "2020/longde.pdf", "隆德县人民政府", 2020, "隆德县", "640423", (19, 11), fmt="pdf"
+)
+LONGDE_2020_PDF.cells.append(cell("a_withdrawn", 1, 44))
+
+STEPS = {
+    "first build": [LONGDE_2020, LONGDE_2019, XIJI_2020, YUANZHOU_2018],
+    "a copy that takes over": [LONGDE_2020, LONGDE_2019, XIJI_2020, YUANZHOU_2018, LONGDE_2020_PDF],
+    "values changed, the previous year too": [
+        LONGDE_2020,
+        report("2019/longde.txt", "隆德县人民政府", 2019, "隆德县", "640423", (15, 6)),
+        report("2020/xiji.txt", "西吉县人民政府", 2020, "西吉县", "640422", (8, 3), figure=8),
+        YUANZHOU_2018,
+        LONGDE_2020_PDF,
+    ],
+    "deleted, the copy too": [
+        LONGDE_2020,
+        report("2019/longde.txt", "隆德县人民政府", 2019, "隆德县", "640423", (15, 6)),
+        report("2020/xiji.txt", "西吉县人民政府", 2020, "西吉县", "640422", (8, 3), figure=8),
+    ],
+    "an identity that moves": [
+        LONGDE_2020,
+        # read again as the 2019 report of another county
+        report("2019/longde.txt", "西吉县人民政府", 2019, "西吉县", "640422", (15, 6)),
+        report("2020/xiji.txt", "西吉县人民政府", 2020, "西吉县", "640422", (8, 3), figure=8),
+    ],
+}
+
+
+# Seeds and models, without the tests (the last test runs those).
+RUN = ("build", "--exclude", "resource_type:test", "resource_type:unit_test")
+
+
+def marts(db) -> dict[str, list[tuple]]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables "
+                "where table_schema = 'marts' order by 1"
+            ).fetchall()
+        ]
+        return {t: con.execute(f"select * from marts.{t} order by all").fetchall() for t in tables}
+
+
+@pytest.fixture(scope="module")
+def sequence(tmp_path_factory):
+    """(step, incremental marts, full-refresh marts) after each step."""
+    db = tmp_path_factory.mktemp("incremental") / "disclosure.duckdb"
+    out = []
+    for step, files in STEPS.items():
+        write_landing(db, files)
+        full = tmp_path_factory.mktemp("full") / "disclosure.duckdb"
+        shutil.copy(db, full)
+        for target, args in ((db, RUN), (full, (*RUN, "--full-refresh"))):
+            run = dbt(target, *args)
+            assert run.ok, (step, run.failures, run.process.stdout[-3000:])
+        out.append((step, marts(db), marts(full)))
+    return db, out
+
+
+def test_incremental_marts_equal_a_full_refresh_after_every_step(sequence):
+    _, steps = sequence
+    for step, incremental, full in steps:
+        assert incremental.keys() == full.keys()
+        for table in incremental:
+            assert incremental[table] == full[table], (step, table)
+
+
+def test_each_step_changes_what_it_should(sequence):
+    """The steps are not no-ops: the kept copy, the values and the findings move."""
+    _, steps = sequence
+    by_step = {step: m for step, m, _ in steps}
+    values = {
+        step: sorted((r[0], r[1], r[3]) for r in m["fct_indicator_value"] if r[1] == "a_withdrawn")
+        for step, m in by_step.items()
+    }
+    assert values["first build"] == []
+    assert len(values["a copy that takes over"]) == 1  # the PDF's value: the PDF is kept
+    assert values["deleted, the copy too"] == []
+    findings = {step: len(m["consistency_finding"]) for step, m in by_step.items()}
+    assert findings["first build"] >= 1  # 西吉县 says 8 in its prose, 7 in its table
+    errors = {step: len(m["ingest_error"]) for step, m in by_step.items()}
+    assert errors["a copy that takes over"] == 1  # the text file, left out for the PDF
+    assert errors["deleted, the copy too"] == 0
+
+
+def test_the_build_passes_its_tests_on_incremental_marts(sequence):
+    db, _ = sequence
+    run = dbt(db, "build", "--exclude", "test_type:unit")
+    assert run.ok, (run.failures, run.process.stdout[-3000:])
+
+
+def test_unrelated_reports_are_left_alone_until_a_full_refresh(sequence, tmp_path):
+    """An incremental run rebuilds the rows of the reports near a change only: a
+    row of another county's report altered in the mart stays altered (it was not
+    rewritten); `--full-refresh` rebuilds it from landing."""
+    db = tmp_path / "disclosure.duckdb"
+    shutil.copy(sequence[0], db)
+    files = list(STEPS["deleted, the copy too"])
+    files.append(YUANZHOU_2018)
+    write_landing(db, files)
+    assert dbt(db, *RUN).ok
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            "update marts.fct_indicator_value set value = -1 where indicator_code = 'a_new' "
+            "and report_id = (select report_id from marts.dim_report "
+            "where source_path = '2018/yuanzhou.txt')"
+        )
+    files[0] = report("2020/longde.txt", "隆德县人民政府", 2020, "隆德县", "640423", (20, 10))
+    write_landing(db, files)
+
+    def a_new(path):
+        with duckdb.connect(str(db), read_only=True) as con:
+            return con.execute(
+                "select value from marts.fct_indicator_value join marts.dim_report "
+                "using (report_id) where source_path = ? and indicator_code = 'a_new'",
+                [path],
+            ).fetchall()
+
+    assert dbt(db, *RUN).ok
+    assert a_new("2020/longde.txt") == [(20.0,)]  # rebuilt: changed
+    assert a_new("2018/yuanzhou.txt") == [(-1.0,)]  # left alone: nothing changed near it
+    assert dbt(db, *RUN, "--full-refresh").ok
+    assert a_new("2018/yuanzhou.txt") == [(4.0,)]
