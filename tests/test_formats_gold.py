@@ -1,6 +1,6 @@
 """The five seeds and the gov2021 reports rendered as PDF (embedded TrueType font, and
-the non-embedded CID font STSong-Light that sends table pages to pdfplumber), DOCX,
-HTML (UTF-8 and GBK) and text: every gold cell and identity field from each format."""
+the non-embedded CID font STSong-Light whose lone glyphs PDFium's text page drops),
+DOCX, HTML (UTF-8 and GBK) and text: every gold cell and identity field from each format."""
 
 import csv
 from pathlib import Path

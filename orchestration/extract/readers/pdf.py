@@ -1,11 +1,15 @@
 """PDF reports: one pass with PDFium over every page; tables only where tables are.
 
 PDFium (pypdfium2, which pdfplumber itself depends on) reads each page's text
-in C. Only pages that show a statistics table (template header words, or many
-ruling lines) get table extraction: first from PDFium's own ruling lines and
-character boxes through pdfplumber's table finder (`pdf_tables`), and, when a
-page has table words but no ruled table can be built that way, with
-pdfplumber proper (its word positions separate the cells of unruled tables).
+in C; the characters its text page drops (a lone glyph of a font it cannot draw,
+a lone space) are read back from the content stream (`pdf_chars`). Only pages
+that show a statistics table (template header words, or many ruling lines) get
+table extraction: from PDFium's own ruling lines and character boxes through
+pdfplumber's table finder (`pdf_tables`), and, when no ruled table can be built
+that way, as lines whose wide gaps separate the cells of an unruled table
+(pdfplumber's word rule on the characters' font boxes). pdfplumber proper reads
+only a page whose text PDFium cannot give whole (a font neither can decode, a
+character without a Unicode mapping, vertical writing on an unruled page).
 
 Ruled tables become tabular rows with merged cells left empty; text outside
 the tables keeps its reading order; a table continuing on the next page is
@@ -31,13 +35,14 @@ from ..refusals import Refusal
 from ..tables import TABLE_PAGE_HINTS
 from ..tables.common import is_noise, join_wrapped
 from ..values import is_value_like
-from . import pdf_tables
+from . import pdf_chars, pdf_tables
 
 # A page drawn with at least this many path objects probably holds a ruled table;
 # right after a table page, a few rulings are enough (the table's last rows).
 _MIN_RULING_PATHS = 12
 _MIN_CONTINUATION_PATHS = 4
 _LINE_TOLERANCE = 3  # points: words whose tops differ less sit on one line
+_WORD_GAP = 1.5  # points: characters further apart begin a new word
 
 Placed = list[tuple[float, Row, int]]  # (top, row, table number or -1 for text)
 
@@ -50,19 +55,6 @@ def _open(data: bytes) -> pdfium.PdfDocument:
         if "password" in msg.lower():
             raise Refusal("encrypted_pdf") from e
         raise Refusal("corrupt_pdf", error=msg) from e
-
-
-def _count_paths(page: pdfium.PdfPage) -> int:
-    n = 0
-    for _ in pdf_tables.page_objects(page, pdfium_c.FPDF_PAGEOBJ_PATH):
-        n += 1
-        if n >= _MIN_RULING_PATHS:
-            break
-    return n
-
-
-def _has_images(page: pdfium.PdfPage) -> bool:
-    return any(True for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2))
 
 
 def _cell_text(text: str | None) -> str:
@@ -101,7 +93,8 @@ def _placed_fast(found, page_no: int) -> Placed:
 def _placed_pdfplumber(page: pdfplumber.page.Page, page_no: int) -> Placed:
     tables = [t for t in page.find_tables() if len(t.rows) >= 2 and len(t.columns) >= 2]
     if not tables:
-        return _unruled_rows(page, page_no)
+        words = page.extract_words(x_tolerance=_WORD_GAP, y_tolerance=_LINE_TOLERANCE)
+        return _unruled_rows(words, page_no)
     out: Placed = []
     for ti, table in enumerate(tables, start=1):
         for ri, (cells, trow) in enumerate(zip(table.extract(), table.rows), start=1):
@@ -122,9 +115,8 @@ def _placed_pdfplumber(page: pdfplumber.page.Page, page_no: int) -> Placed:
     return out
 
 
-def _unruled_rows(page: pdfplumber.page.Page, page_no: int) -> Placed:
+def _unruled_rows(words: list[dict], page_no: int) -> Placed:
     """Lines of a page whose table has no ruling: cells are separated by wide gaps."""
-    words = page.extract_words(x_tolerance=1.5, y_tolerance=_LINE_TOLERANCE)
     lines: list[list[dict]] = []
     for w in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
         if lines and abs(lines[-1][0]["top"] - w["top"]) <= _LINE_TOLERANCE:
@@ -256,9 +248,8 @@ def _table_pictures(page: pdfium.PdfPage, page_no: int, ocr: _Ocr) -> Placed:
     return out
 
 
-def _placed_text(textpage: pdfium.PdfTextPage, page_no: int, height: float) -> Placed:
+def _placed_text(chars: list[pdf_chars.Char], page_no: int) -> Placed:
     """A text page's lines with their tops (to place pictures among them)."""
-    _, chars = pdf_tables.page_chars(textpage, height)
     return [
         (top, Row((text,), f"page {page_no} line {k}", page=page_no), -1)
         for k, (top, text) in enumerate(pdf_tables.text_lines(chars), start=1)
@@ -269,6 +260,7 @@ def _read_pages(data: bytes, ocr: _Ocr | None = None) -> list[Placed | None]:
     """Each page's rows; None for a page that needs pdfplumber."""
     ocr = ocr or _Ocr()
     doc = _open(data)
+    streams = pdf_chars.ContentStreams(data)
     pages: list[Placed | None] = []
     any_text = images = False
     try:
@@ -276,34 +268,59 @@ def _read_pages(data: bytes, ocr: _Ocr | None = None) -> list[Placed | None]:
             page = doc[i]
             textpage = page.get_textpage()
             text = textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
+            chars = pdf_chars.PageChars(page, textpage, streams, i)
+            if chars.lost != []:
+                # Text PDFium's text page dropped: recovered, or the page goes to pdfplumber.
+                if chars.glyphs() is None:
+                    any_text = True
+                    pages.append(None)
+                    continue
+                text = "\n".join(line for _, line in pdf_tables.text_lines(chars.glyphs()))
             s = squash(text)
-            if not s and _has_images(page):
+            if not s and chars.objects.has_images():
                 images = True
                 placed = _ocr_page(page, i + 1, ocr)
                 any_text = any_text or bool(placed)
                 pages.append(placed)
                 continue
             any_text = any_text or bool(s)
-            pictures = _table_pictures(page, i + 1, ocr) if s and _has_images(page) else []
+            pictures = _table_pictures(page, i + 1, ocr) if s and chars.objects.has_images() else []
             if pictures:
                 ocr.pictures[i] = pictures
             previous = pages[-1] if pages else []
             after_table = previous is None or any(ti > 0 for _, _, ti in previous)
             needed = _MIN_CONTINUATION_PATHS if after_table else _MIN_RULING_PATHS
-            if s and (any(h in s for h in TABLE_PAGE_HINTS) or _count_paths(page) >= needed):
-                found = pdf_tables.find_tables(page, textpage)
-                # No ruled table PDFium can give whole: pdfplumber reads the page.
-                pages.append(_placed_fast(found, i + 1) if found is not None else None)
-                continue
-            if pictures:
-                pages.append(_placed_text(textpage, i + 1, page.get_size()[1]))
-                continue
-            pages.append([(0.0, r, -1) for r in _text_rows(text, i + 1)])
+            hinted = any(h in s for h in TABLE_PAGE_HINTS)
+            if s and (hinted or len(chars.objects.path) >= needed):
+                pages.append(_placed_table_page(page, chars, i + 1))
+            elif pictures:
+                glyphs = chars.glyphs()
+                pages.append(None if glyphs is None else _placed_text(glyphs, i + 1))
+            elif chars.lost == [] and pdf_chars.unmapped(textpage):
+                pages.append(None)  # characters PDFium gave their bare codes: pdfplumber
+            else:
+                pages.append([(0.0, r, -1) for r in _text_rows(text, i + 1)])
     finally:
         doc.close()
     if not any_text:
         raise Refusal("no_text_layer" if images else "pdf_without_text")
     return pages
+
+
+def _placed_table_page(page: pdfium.PdfPage, chars: pdf_chars.PageChars, page_no: int):
+    """A page that may hold a table: its ruled tables and the text around them, or
+    without one the lines whose wide gaps separate the cells (found from the
+    characters' font boxes, as pdfplumber's words are); None for pdfplumber."""
+    glyphs = chars.glyphs()
+    if glyphs is None:
+        return None
+    found = pdf_tables.find_tables(page, chars.objects.path, glyphs)
+    if found is not None:
+        return _placed_fast(found, page_no)
+    boxes = chars.font_boxes()
+    if boxes is None:
+        return None
+    return _unruled_rows(pdf_tables.words(boxes, _WORD_GAP, _LINE_TOLERANCE), page_no)
 
 
 def read_pdf(data: bytes, source_path: str) -> Document:

@@ -5,31 +5,24 @@ in Python. PDFium has already parsed it in C: its path objects give the ruling
 lines and its text page gives every character with its box. Those edges feed
 pdfplumber's own `TableFinder` (explicit strategy: the same snapping, joining
 and cell-building as the "lines" strategy) and characters are assigned to
-cells by pdfplumber's rule (the character's midpoint lies in the cell). When
-nothing can be found this way the caller falls back to pdfplumber proper.
+cells by pdfplumber's rule (the character's midpoint lies in the cell). The
+characters come from `pdf_chars` (PDFium's, with those its text page drops).
 """
 
 from __future__ import annotations
 
 import ctypes
-from dataclasses import dataclass
+from bisect import bisect_left
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from pdfplumber.table import TableFinder
+from pdfplumber.utils.text import WordExtractor
+
+from .pdf_chars import Char
 
 _AXIS_TOLERANCE = 0.5  # points a ruling line may lean and still be straight
 _MIN_EDGE = 1.0
-
-
-@dataclass(frozen=True)
-class Char:
-    text: str
-    x0: float
-    x1: float
-    top: float
-    bottom: float
-    index: int  # reading order in the text page
 
 
 class _PageBox:
@@ -39,22 +32,12 @@ class _PageBox:
         self.bbox = (0, 0, width, height)
 
 
-def page_objects(page: pdfium.PdfPage, kind: int):
-    """Raw handles of the page's top-level objects of one kind (pypdfium2's own
-    wrapper objects cost more than the work done with them)."""
-    raw = page.raw
-    for i in range(pdfium_c.FPDFPage_CountObjects(raw)):
-        obj = pdfium_c.FPDFPage_GetObject(raw, i)
-        if pdfium_c.FPDFPageObj_GetType(obj) == kind:
-            yield obj
-
-
-def _edges(page: pdfium.PdfPage, height: float) -> tuple[list[dict], list[dict]]:
-    """Straight ruling segments as pdfplumber line objects (top-left origin)."""
+def _edges(paths: list, height: float) -> tuple[list[dict], list[dict]]:
+    """Straight ruling segments of path objects as pdfplumber line objects (top-left origin)."""
     vertical, horizontal = [], []
     x, y = ctypes.c_float(), ctypes.c_float()
     m = pdfium_c.FS_MATRIX()
-    for obj in page_objects(page, pdfium_c.FPDF_PAGEOBJ_PATH):
+    for obj in paths:
         pdfium_c.FPDFPageObj_GetMatrix(obj, m)
         a, b, c, d, e, f = m.a, m.b, m.c, m.d, m.e, m.f
         start = current = None
@@ -97,21 +80,29 @@ def ruling_line(x0: float, x1: float, top: float, bottom: float) -> dict:
     }
 
 
-def page_chars(textpage: pdfium.PdfTextPage, height: float) -> tuple[str, list[Char]]:
-    text = textpage.get_text_range()
-    chars = []
-    for i, ch in enumerate(text):
-        if ch in "\r\n":
-            continue
-        left, bottom, right, top = textpage.get_charbox(i)
-        chars.append(Char(ch, left, right, height - top, height - bottom, i))
-    return text, chars
+class _Midpoints:
+    """The characters by the midpoints of their boxes, for pdfplumber's rule that a
+    character belongs to the box its midpoint lies in (x0 <= h < x1, top <= v < bottom)."""
+
+    def __init__(self, chars: list[Char]):
+        points = sorted((((c.top + c.bottom) / 2, (c.x0 + c.x1) / 2, c) for c in chars), key=_first)
+        self.vs = [p[0] for p in points]
+        self.points = points
+
+    def band(self, top: float, bottom: float) -> list[tuple[float, float, Char]]:
+        """(h, v, char) with top <= v < bottom, by h."""
+        lo, hi = bisect_left(self.vs, top), bisect_left(self.vs, bottom)
+        return sorted(((h, v, c) for v, h, c in self.points[lo:hi]), key=_first)
 
 
-def _inside(ch: Char, box) -> bool:
+def _first(t: tuple) -> float:
+    return t[0]
+
+
+def _in_box(band: list[tuple[float, float, Char]], hs: list[float], box) -> list[Char]:
+    """Characters of a band (see `_Midpoints.band`) whose midpoint lies in box."""
     x0, top, x1, bottom = box
-    h, v = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
-    return x0 <= h < x1 and top <= v < bottom
+    return [c for _, v, c in band[bisect_left(hs, x0) : bisect_left(hs, x1)] if top <= v < bottom]
 
 
 def _cell_text(chars: list[Char]) -> str:
@@ -128,21 +119,12 @@ def _cell_text(chars: list[Char]) -> str:
     return "".join(out).strip()
 
 
-def _text_is_complete(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> bool:
-    """False when PDFium could not decode some text object (it then yields no
-    characters for it, e.g. single glyphs of non-embedded CID fonts): the page
-    must go to pdfplumber, which decodes them."""
-    for obj in page_objects(page, pdfium_c.FPDF_PAGEOBJ_TEXT):
-        if pdfium_c.FPDFTextObj_GetText(obj, textpage.raw, None, 0) <= 2:
-            return False
-    return True
-
-
-def find_tables(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage):
-    """Tables on the page as (bbox, rows), rows being (top, [cell text or None]); plus
-    the characters outside every table. None when the page has no ruled table."""
+def find_tables(page: pdfium.PdfPage, paths: list, chars: list[Char]):
+    """Tables drawn by the page's path objects as (bbox, rows), rows being (top, [cell
+    text or None]); plus the characters outside every table. None when the page has
+    no ruled table."""
     width, height = page.get_size()
-    vertical, horizontal = _edges(page, height)
+    vertical, horizontal = _edges(paths, height)
     if len(vertical) < 2 or len(horizontal) < 2:
         return None
     finder = TableFinder(
@@ -155,22 +137,22 @@ def find_tables(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage):
         },
     )
     tables = [t for t in finder.tables if len(t.rows) >= 2 and len(t.columns) >= 2]
-    if not tables or not _text_is_complete(page, textpage):
+    if not tables:
         return None
-    _, chars = page_chars(textpage, height)
     out = []
     taken = set()
+    points = _Midpoints(chars)
     for table in tables:
         table_box = table.bbox  # properties computed on each access: read once
-        in_table = [ch for ch in chars if _inside(ch, table_box)]
-        taken.update(ch.index for ch in in_table)
+        band = points.band(table_box[1], table_box[3])
+        taken.update(c.index for c in _in_box(band, [b[0] for b in band], table_box))
         rows = []
         for row in table.rows:
             row_box = row.bbox
-            row_chars = [ch for ch in in_table if _inside(ch, row_box)]
+            band = points.band(row_box[1], row_box[3])
+            hs = [b[0] for b in band]
             cells = [
-                None if cell is None else _cell_text([ch for ch in row_chars if _inside(ch, cell)])
-                for cell in row.cells
+                None if cell is None else _cell_text(_in_box(band, hs, cell)) for cell in row.cells
             ]
             rows.append((row_box[1], cells))
         out.append((table_box, rows))
@@ -193,3 +175,13 @@ def text_lines(chars: list[Char]) -> list[tuple[float, str]]:
         if text:
             out.append((min(c.top for c in members if c.text.strip()), text))
     return out
+
+
+def words(chars: list[Char], x_tolerance: float, y_tolerance: float) -> list[dict]:
+    """The words pdfplumber's `extract_words` makes of these characters."""
+    objs = [
+        {"text": c.text, "x0": c.x0, "x1": c.x1, "top": c.top, "bottom": c.bottom} for c in chars
+    ]
+    for o in objs:
+        o["doctop"], o["upright"] = o["top"], True
+    return WordExtractor(x_tolerance=x_tolerance, y_tolerance=y_tolerance).extract_words(objs)

@@ -1,0 +1,550 @@
+"""A PDF page's characters from PDFium, with the ones its text page drops.
+
+PDFium's text page skips a text object whose box has no width. The box is made
+of glyph outlines, so an object showing one glyph without an outline has none: a
+character of a non-embedded font that no installed font can draw (the CJK of
+STSong-Light, UniGB-UCS2-H, on a machine without CJK fonts: PDFium then knows
+only its advance, and two glyphs still make a width), or a lone space. pdfplumber
+reads those characters from the content stream; so does this module, for those
+objects only:
+
+* the page's text-showing operators are paired one to one with PDFium's text
+  objects (PDFium makes one object per operator that shows a non-empty string);
+* every object PDFium read must decode to the text PDFium gave it (the pairing
+  and the decoding checked together);
+* a dropped object is decoded with its font's ToUnicode map or UCS-2/UTF-16
+  CMap and placed at the object's origin, in the box pdfplumber gives a
+  character (the glyph's advance wide, the font size high, on the descent).
+
+The content stream and font dictionaries come from pdfminer's object parser
+(not its content interpreter, the slow part of pdfplumber), opened only for a
+document that has such a page. Anything this cannot do (an undecodable font, an
+object in a form, operators that do not pair with the objects, a character
+PDFium could not map to Unicode) gives None: the caller reads the page with
+pdfplumber rather than lose a character.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import re
+from dataclasses import dataclass
+from io import BytesIO
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+_FLAT = 0.1  # points: a glyph box this low has no outline behind it
+
+
+@dataclass(frozen=True)
+class Char:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    index: int  # reading order; a gap between consecutive indexes is a line break
+
+
+class PageObjects:
+    """A page's top-level objects by kind, raw handles read in one pass
+    (pypdfium2's wrapper objects cost more than the work done with them)."""
+
+    def __init__(self, page: pdfium.PdfPage):
+        self.text: list = []
+        self.path: list = []
+        self.image: list = []
+        self.form: list = []
+        kinds = {
+            pdfium_c.FPDF_PAGEOBJ_TEXT: self.text,
+            pdfium_c.FPDF_PAGEOBJ_PATH: self.path,
+            pdfium_c.FPDF_PAGEOBJ_IMAGE: self.image,
+            pdfium_c.FPDF_PAGEOBJ_FORM: self.form,
+        }
+        raw, get, kind = page.raw, pdfium_c.FPDFPage_GetObject, pdfium_c.FPDFPageObj_GetType
+        for i in range(pdfium_c.FPDFPage_CountObjects(raw)):
+            obj = get(raw, i)
+            found = kinds.get(kind(obj))
+            if found is not None:
+                found.append(obj)
+
+    def in_forms(self):
+        """Objects inside the page's form XObjects, at any depth, with their depth (1 and more)."""
+        stack = [(form, 1) for form in self.form]
+        while stack:
+            form, depth = stack.pop()
+            for i in range(pdfium_c.FPDFFormObj_CountObjects(form)):
+                obj = pdfium_c.FPDFFormObj_GetObject(form, i)
+                if pdfium_c.FPDFPageObj_GetType(obj) == pdfium_c.FPDF_PAGEOBJ_FORM:
+                    stack.append((obj, depth + 1))
+                yield obj, depth
+
+    def has_images(self) -> bool:
+        """An image on the page or in a form drawn on it."""
+        return bool(self.image) or any(
+            pdfium_c.FPDFPageObj_GetType(obj) == pdfium_c.FPDF_PAGEOBJ_IMAGE
+            for obj, depth in self.in_forms()
+            if depth == 1
+        )
+
+
+def _object_text(obj, textpage) -> str:
+    n = pdfium_c.FPDFTextObj_GetText(obj, textpage, None, 0)
+    if n <= 2:
+        return ""
+    buf = ctypes.create_string_buffer(n)
+    pdfium_c.FPDFTextObj_GetText(
+        obj, textpage, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)), n
+    )
+    return buf.raw[: n - 2].decode("utf-16-le", errors="replace")
+
+
+def dropped(objects: PageObjects, textpage: pdfium.PdfTextPage) -> list[int] | None:
+    """Positions (among the page's top-level text objects) of the objects PDFium's
+    text page dropped; None when one inside a form was dropped (not recovered here)."""
+    raw, text = textpage.raw, pdfium_c.FPDFTextObj_GetText
+    out = [k for k, obj in enumerate(objects.text) if text(obj, raw, None, 0) <= 2]
+    for obj, _ in objects.in_forms():
+        if pdfium_c.FPDFPageObj_GetType(obj) == pdfium_c.FPDF_PAGEOBJ_TEXT and (
+            text(obj, raw, None, 0) <= 2
+        ):
+            return None
+    return out
+
+
+def unmapped(textpage: pdfium.PdfTextPage) -> bool:
+    """Whether PDFium gave some character its bare code for want of a Unicode map."""
+    raw = textpage.raw
+    error = pdfium_c.FPDFText_HasUnicodeMapError
+    return any(error(raw, i) == 1 for i in range(pdfium_c.FPDFText_CountChars(raw)))
+
+
+# ------------------------------------------------------------ the content stream
+
+_STRING = rb"\((?:[^()\\]+|\\.|\((?:[^()\\]+|\\.)*\))*\)|<[0-9A-Fa-f\s]*>"
+_END = rb"(?![^\s()<>\[\]{}/%])"  # an operator ends at a delimiter
+# Only what shows text or picks its font; any other string is skipped whole, so
+# that nothing inside a string reads as an operator.
+_BRANCHES = (
+    rb"(?P<shown>" + _STRING + rb")\s*(?:Tj|'|\")" + _END,
+    rb"\[(?P<array>(?:" + _STRING + rb"|[^\]()<])*)\]\s*TJ" + _END,
+    rb"/(?P<font>[^\s()<>\[\]{}/%]+)\s+[-+]?[\d.]+\s+Tf" + _END,
+    _STRING,
+    rb"(?<![^\s()<>\[\]{}/%])(?P<image>BI)" + _END,
+    rb"%[^\r\n]*",
+)
+# The lookahead is one test where no branch can start (the engine tries each branch).
+_OPERATORS = re.compile(rb"(?=[(<\[/%B])(?:" + b"|".join(_BRANCHES) + rb")", re.S)
+_IN_ARRAY = re.compile(_STRING, re.S)
+_ESCAPE = re.compile(rb"\\([0-7]{1,3}|\r\n|.)", re.S)
+# What each escape stands for: \ddd (octal), \n \r \t \b \f, a line continuation
+# (nothing), any other character itself.
+_UNESCAPED = {bytes([c]): bytes([c]) for c in range(256)}
+_UNESCAPED |= {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
+_UNESCAPED |= {b"\r\n": b"", b"\n": b"", b"\r": b""}
+_UNESCAPED |= {
+    digits: bytes([int(digits, 8) & 0xFF])
+    for n in (1, 2, 3)
+    for digits in (f"{k:0{n}o}".encode() for k in range(8**n))
+}
+_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+
+
+def _string(token: bytes) -> bytes:
+    if token[:1] == b"<":
+        digits = re.sub(rb"\s", b"", token[1:-1])
+        return bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode())
+    body = token[1:-1]
+    if b"\\" not in body:
+        return body
+    parts = _ESCAPE.split(body)  # text, escape, text, escape, ..., text
+    parts[1::2] = map(_UNESCAPED.__getitem__, parts[1::2])
+    return b"".join(parts)
+
+
+def shown_strings(content: bytes) -> list[tuple[bytes, bytes]] | None:
+    """(font resource name, shown bytes) for each text-showing operator with a
+    non-empty string, in content order; None when the stream holds an inline
+    image (binary data this does not step over)."""
+    out: list[tuple[bytes, bytes]] = []
+    font = b""
+    for m in _OPERATORS.finditer(content):
+        shown, array, name, image = m.group("shown", "array", "font", "image")
+        if shown is not None:
+            data = _string(shown)
+        elif array is not None:
+            data = b"".join(_string(t.group()) for t in _IN_ARRAY.finditer(array))
+        elif name is not None:
+            font = _NAME_ESCAPE.sub(lambda e: bytes.fromhex(e.group(1).decode()), name)
+            continue
+        elif image is not None:
+            return None
+        else:
+            continue
+        if data:
+            out.append((font, data))
+    return out
+
+
+# ----------------------------------------------------------------------- fonts
+
+_UNICODE_CMAP = re.compile(r"Uni\w+-(?:UCS2|UTF16)(?:-HW)?-H")
+_HEX = re.compile(rb"<([0-9A-Fa-f\s]*)>")
+
+
+def _hexbytes(token: bytes) -> bytes:
+    digits = re.sub(rb"\s", b"", token)
+    return bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode())
+
+
+def _utf16(code: bytes) -> str | None:
+    try:
+        return code.decode("utf-16-be")
+    except UnicodeDecodeError:
+        return None
+
+
+class _ToUnicode:
+    """A ToUnicode CMap: code spaces, bfchar and bfrange entries."""
+
+    def __init__(self, data: bytes, default_width: int):
+        self.spaces: list[tuple[bytes, bytes]] = []
+        self.map: dict[bytes, str] = {}
+        for block in re.findall(rb"begincodespacerange(.*?)endcodespacerange", data, re.S):
+            codes = [_hexbytes(h) for h in _HEX.findall(block)]
+            self.spaces += [(lo, hi) for lo, hi in zip(codes[::2], codes[1::2])]
+        if not self.spaces:
+            self.spaces = [(b"\x00" * default_width, b"\xff" * default_width)]
+        for block in re.findall(rb"beginbfchar(.*?)endbfchar", data, re.S):
+            codes = _HEX.findall(block)
+            for src, dst in zip(codes[::2], codes[1::2]):
+                text = _utf16(_hexbytes(dst))
+                if text is not None:
+                    self.map[_hexbytes(src)] = text
+        for block in re.findall(rb"beginbfrange(.*?)endbfrange", data, re.S):
+            for lo, hi, dst in re.findall(
+                rb"<([0-9A-Fa-f\s]*)>\s*<([0-9A-Fa-f\s]*)>\s*(<[0-9A-Fa-f\s]*>|\[[^\]]*\])",
+                block,
+            ):
+                lo, hi = _hexbytes(lo), _hexbytes(hi)
+                n, start, end = len(lo), int.from_bytes(lo), int.from_bytes(hi)
+                if end - start > 0xFFFF:
+                    continue
+                if dst[:1] == b"[":
+                    targets = [_hexbytes(h) for h in _HEX.findall(dst)]
+                else:
+                    base = _hexbytes(dst[1:-1])
+                    head, last = base[:-2], int.from_bytes(base[-2:])
+                    targets = [head + (last + k).to_bytes(2) for k in range(end - start + 1)]
+                for k, target in zip(range(start, end + 1), targets):
+                    text = _utf16(target)
+                    if text is not None:
+                        self.map[k.to_bytes(n)] = text
+
+    def decode(self, data: bytes) -> str | None:
+        out, pos = [], 0
+        while pos < len(data):
+            for lo, hi in self.spaces:
+                code = data[pos : pos + len(lo)]
+                if len(code) == len(lo) and all(a <= c <= b for a, c, b in zip(lo, code, hi)):
+                    break
+            else:
+                return None
+            text = self.map.get(code)
+            if text is None:
+                return None
+            out.append(text)
+            pos += len(code)
+        return "".join(out)
+
+
+def _decoder(spec: dict):
+    """A function from shown bytes to text (None when a code has no known text),
+    or None when this font is not one this module decodes."""
+    from pdfminer.pdftypes import resolve1
+    from pdfminer.psparser import PSLiteral
+
+    def name(value) -> str:
+        value = resolve1(value)
+        return value.name if isinstance(value, PSLiteral) else ""
+
+    subtype = name(spec.get("Subtype"))
+    to_unicode = resolve1(spec.get("ToUnicode"))
+    if to_unicode is not None and hasattr(to_unicode, "get_data"):
+        cmap = _ToUnicode(to_unicode.get_data(), 2 if subtype == "Type0" else 1)
+        return cmap.decode
+    encoding = name(spec.get("Encoding"))
+    if subtype == "Type0" and _UNICODE_CMAP.fullmatch(encoding):
+        return _utf16
+    return None
+
+
+def _resource_name(name: bytes) -> str:
+    try:
+        return name.decode("utf-8")
+    except UnicodeDecodeError:
+        return name.decode("latin-1")
+
+
+class ContentStreams:
+    """The document's content streams and font dictionaries, read with pdfminer's
+    object parser when a page first needs them."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+        self._pages: list | None = None
+        self._iter = None
+        self._decoders: dict = {}
+
+    def _page(self, index: int):
+        from pdfminer.pdfdocument import PDFDocument
+        from pdfminer.pdfpage import PDFPage
+        from pdfminer.pdfparser import PDFParser
+
+        if self._pages is None:
+            self._pages = []
+            self._iter = PDFPage.create_pages(PDFDocument(PDFParser(BytesIO(self.data))))
+        while len(self._pages) <= index:
+            page = next(self._iter, None)
+            if page is None:
+                return None
+            self._pages.append(page)
+        return self._pages[index]
+
+    def page_strings(self, index: int):
+        """(shown strings with their fonts' decoders) of page `index`, or None."""
+        from pdfminer.pdftypes import resolve1
+
+        try:
+            page = self._page(index)
+            if page is None:
+                return None
+            contents = resolve1(page.attrs.get("Contents"))
+            streams = contents if isinstance(contents, list) else [contents]
+            content = b"\n".join(resolve1(s).get_data() for s in streams if s is not None)
+            fonts = resolve1(page.resources.get("Font")) or {}
+            shown = shown_strings(content)
+            if shown is None:
+                return None
+            out = []
+            for font, data in shown:
+                ref = fonts.get(_resource_name(font))
+                key = getattr(ref, "objid", None) or id(ref)
+                if key not in self._decoders:
+                    spec = resolve1(ref)
+                    self._decoders[key] = _decoder(spec) if isinstance(spec, dict) else None
+                out.append((data, self._decoders[key]))
+            return out
+        except Exception:  # a structure pdfminer cannot read: pdfplumber will say why
+            return None
+
+
+# ------------------------------------------------------------------- characters
+
+
+def _same_text(a: str, b: str) -> bool:
+    return "".join(a.split()) == "".join(b.split())
+
+
+def _font_box(font, size: float, m, x: float, y: float, ch: str, height: float):
+    """The box pdfplumber gives a character: its advance wide, the font size high,
+    standing on the font's descent below the baseline (top-left origin); None for
+    text this does not place (rotated, vertical writing)."""
+    if abs(m.b) > 1e-6 or abs(m.c) > 1e-6 or m.a <= 0 or m.d <= 0:
+        return None
+    width, descent = ctypes.c_float(), ctypes.c_float()
+    if (
+        not (
+            pdfium_c.FPDFFont_GetGlyphWidth(font, ord(ch), size, width)
+            and pdfium_c.FPDFFont_GetDescent(font, size, descent)
+        )
+        or width.value < 0
+    ):  # a vertical advance
+        return None
+    bottom = y + descent.value * m.d
+    return (ch, x, x + width.value * m.a, height - (bottom + size * m.d), height - bottom)
+
+
+def _placed(obj, text: str, height: float) -> list[tuple] | None:
+    """The box of a dropped object's one character, at the object's origin."""
+    if len(text) != 1:
+        return None  # only one glyph leaves an object without width
+    m = pdfium_c.FS_MATRIX()
+    pdfium_c.FPDFPageObj_GetMatrix(obj, m)
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top)
+    size = ctypes.c_float()
+    pdfium_c.FPDFTextObj_GetFontSize(obj, size)
+    font = pdfium_c.FPDFTextObj_GetFont(obj)
+    box = _font_box(font, size.value, m, left.value, bottom.value, text, height)
+    return None if box is None else [box]
+
+
+def _glyph_boxes(raw, text: str, height: float) -> list[tuple] | None:
+    """(char, x0, x1, top, bottom, text index): the glyph's outline, or for a glyph
+    without one (a font PDFium cannot draw) PDFium's loose box (ascent to descent)."""
+    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    rect = pdfium_c.FS_RECTF()
+    out = []
+    for i, ch in enumerate(text):
+        if ch in "\r\n":
+            continue
+        if pdfium_c.FPDFText_HasUnicodeMapError(raw, i) == 1:
+            return None
+        pdfium_c.FPDFText_GetCharBox(raw, i, left, right, bottom, top)
+        if top.value - bottom.value < _FLAT and not ch.isspace():
+            pdfium_c.FPDFText_GetLooseCharBox(raw, i, rect)
+            out.append((ch, rect.left, rect.right, height - rect.top, height - rect.bottom, i))
+        else:
+            out.append((ch, left.value, right.value, height - top.value, height - bottom.value, i))
+    return out
+
+
+def _font_boxes(raw, text: str, height: float) -> list[tuple] | None:
+    """(char, x0, x1, top, bottom, text index) with pdfplumber's boxes, without the
+    spaces and line breaks PDFium adds."""
+    x, y = ctypes.c_double(), ctypes.c_double()
+    m = pdfium_c.FS_MATRIX()
+    size = ctypes.c_float()
+    out = []
+    for i, ch in enumerate(text):
+        if ch in "\r\n" or pdfium_c.FPDFText_IsGenerated(raw, i) == 1:
+            continue
+        if pdfium_c.FPDFText_HasUnicodeMapError(raw, i) == 1:
+            return None
+        obj = pdfium_c.FPDFText_GetTextObject(raw, i)
+        pdfium_c.FPDFText_GetCharOrigin(raw, i, x, y)
+        pdfium_c.FPDFText_GetMatrix(raw, i, m)
+        pdfium_c.FPDFTextObj_GetFontSize(obj, size)
+        box = _font_box(
+            pdfium_c.FPDFTextObj_GetFont(obj), size.value, m, x.value, y.value, ch, height
+        )
+        if box is None:
+            return None
+        out.append((*box, i))
+    return out
+
+
+class PageChars:
+    """One page's characters with their boxes (top-left origin), in reading order,
+    read when first asked for; None when some text is beyond PDFium and this module."""
+
+    def __init__(
+        self,
+        page: pdfium.PdfPage,
+        textpage: pdfium.PdfTextPage,
+        streams: ContentStreams,
+        index: int,
+    ):
+        self.objects = PageObjects(page)
+        self.lost = dropped(self.objects, textpage)  # None: cannot be recovered
+        self._page, self._textpage, self._streams, self._index = page, textpage, streams, index
+        self._read: dict[bool, list[Char] | None] = {}
+
+    def complete(self) -> bool:
+        """PDFium's text page holds every character (none dropped, none unmapped)."""
+        return self.lost == [] and not unmapped(self._textpage)
+
+    def glyphs(self) -> list[Char] | None:
+        """Boxes of the glyphs' outlines (a glyph without one: its font's)."""
+        return self._chars(False)
+
+    def font_boxes(self) -> list[Char] | None:
+        """The boxes pdfplumber gives, to find words by their gaps as pdfplumber does."""
+        return self._chars(True)
+
+    def _chars(self, font_boxes: bool) -> list[Char] | None:
+        if font_boxes not in self._read:
+            self._read[font_boxes] = self._merged(font_boxes)
+        return self._read[font_boxes]
+
+    def _merged(self, font_boxes: bool) -> list[Char] | None:
+        if self.lost is None:
+            return None
+        raw = self._textpage.raw
+        height = self._page.get_size()[1]
+        text = self._textpage.get_text_range()
+        found = (_font_boxes if font_boxes else _glyph_boxes)(raw, text, height)
+        if found is None:
+            return None
+        if not self.lost:
+            return [Char(*c) for c in found]
+        extra = _recover(
+            self.objects.text, self._textpage, self._streams, self._index, self.lost, height
+        )
+        return None if extra is None else _merge(found, extra)
+
+
+# FPDFText_GetTextObject answering the object's address (an int to look up)
+_text_object = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)(
+    ctypes.cast(pdfium_c.FPDFText_GetTextObject, ctypes.c_void_p).value
+)
+
+
+def _address(handle) -> int:
+    return ctypes.cast(handle, ctypes.c_void_p).value or 0
+
+
+def _recover(handles: list, textpage, streams: ContentStreams, index: int, lost, height: float):
+    """{text index after which they come: [(char, x0, x1, top, bottom)]} for the
+    dropped objects, or None."""
+    strings = streams.page_strings(index)
+    if strings is None or len(strings) != len(handles):
+        return None
+    raw = textpage.raw
+    page_text = ctypes.cast(raw, ctypes.c_void_p)
+    last_char: dict[int, int] = {}  # object address -> its last character's text index
+    for i in range(pdfium_c.FPDFText_CountChars(raw)):
+        last_char[_text_object(page_text, i)] = i
+    lost_set = set(lost)
+    after = -1
+    out: dict[int, list] = {}
+    for k, (obj, (data, decode)) in enumerate(zip(handles, strings)):
+        ours = decode(data) if decode is not None else None
+        if k in lost_set:
+            placed = _placed(obj, ours, height) if ours is not None else None
+            if placed is None:
+                return None
+            out.setdefault(after, []).extend(placed)
+            continue
+        theirs = _object_text(obj, raw)
+        if ours is not None and not _same_text(ours, theirs):
+            return None  # the strings and the objects do not pair
+        after = max(after, last_char.get(_address(obj), after))
+    return out
+
+
+def _same_line(a: tuple, b: tuple) -> bool:
+    """Whether box b sits on box a's line, to its right (bottoms within half a line)."""
+    size = max(a[4] - a[3], b[4] - b[3], 1.0)
+    return abs(a[4] - b[4]) <= size / 2 and b[1] >= a[1]
+
+
+def _merge(found: list[tuple], extra: dict[int, list]) -> list[Char]:
+    """PDFium's characters with the recovered ones, renumbered so that a line
+    break stays a gap in the indexes (text_lines and cell text rely on it)."""
+    out: list[Char] = []
+    prev: tuple | None = None  # (box, PDFium's text index or None)
+    seq = 0
+
+    def add(c: tuple, pdfium_index: int | None):
+        nonlocal prev, seq
+        if prev is not None:
+            if pdfium_index is not None and prev[1] is not None:
+                seq += 1 if pdfium_index == prev[1] + 1 else 2
+            else:
+                seq += 1 if _same_line(prev[0], c) else 2
+        out.append(Char(c[0], c[1], c[2], c[3], c[4], seq))
+        prev = (c, pdfium_index)
+
+    pending = sorted(extra.items())
+    for c in found:
+        while pending and pending[0][0] < c[5]:
+            for r in pending.pop(0)[1]:
+                add(r, None)
+        add(c[:5], c[5])
+    for _, rest in pending:
+        for r in rest:
+            add(r, None)
+    return out
