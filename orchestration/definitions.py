@@ -6,6 +6,7 @@ import warnings
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from orchestration.assets import extraction_partitions
 from orchestration.assets.checks import consistency_findings_by_rule
 from orchestration.assets.collect import collect_job, collect_sensor, collected_reports
 from orchestration.assets.dbt import disclosure_dbt_models
@@ -21,7 +22,9 @@ from orchestration.settings import Settings
 build_warehouse = dg.define_asset_job(
     BUILD_JOB,
     # Collecting from websites is its own job (collect_reports): a build reads the folder.
-    selection=dg.AssetSelection.all() - dg.AssetSelection.assets("collected_reports"),
+    # Parsing by partition is a backfill of its own (extract_partitions).
+    selection=dg.AssetSelection.all()
+    - dg.AssetSelection.assets("collected_reports", extraction_partitions.KEY),
     executor_def=dg.in_process_executor,
     description="Discover raw files, extract, run dbt (models and tests), publish the warehouse.",
 )
@@ -43,6 +46,7 @@ def _definitions(settings: Settings) -> dg.Definitions:
                 collected_reports,
                 raw_folder,
                 raw_report_files,
+                extraction_partitions.extraction_partition,
                 landing_extraction,
                 administrative_divisions,
                 disclosure_dbt_models,
@@ -50,7 +54,7 @@ def _definitions(settings: Settings) -> dg.Definitions:
             ]
         ),
         asset_checks=[consistency_findings_by_rule],
-        jobs=[build_warehouse, collect_job],
+        jobs=[build_warehouse, collect_job, extraction_partitions.extract_partitions],
         sensors=[raw_folder_sensor, collect_sensor],
         schedules=[daily_build(settings)],
         resources={

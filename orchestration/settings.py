@@ -239,6 +239,18 @@ class Settings(dg.ConfigurableResource):
         return self.build_db.parent / "dbt-target"
 
     @property
+    def shards_dir(self) -> Path:
+        """Where the partitions of landing/extractions write what they parsed
+        (orchestration/ingest/shards.py), until a build stores it in the cache."""
+        return self.cache_db.parent / "shards"
+
+    @property
+    def files_parquet(self) -> Path:
+        """Discovery's file list as Parquet, for the extraction partitions: they
+        read it without opening the build database, which a build may hold."""
+        return self.build_db.parent / "files.parquet"
+
+    @property
     def lock_path(self) -> Path:
         """The lock one build at a time holds (orchestration/lock.py)."""
         return self.build_db.with_name(self.build_db.name + ".lock")

@@ -50,8 +50,10 @@ def test_landing_tables_come_from_the_file_list(graph):
     assert {
         k.to_user_string() for k in graph.get(dg.AssetKey(["landing", "files"])).parent_keys
     } == {"raw_folder"}
+    # the partitions of landing/extractions parse from the file list too
+    assert parents(graph, "landing", "extractions") == {"landing/files"}
     for name in LANDING:
-        assert parents(graph, "landing", name) == {"landing/files"}
+        assert parents(graph, "landing", name) == {"landing/files", "landing/extractions"}
 
 
 def test_staging_models_read_the_landing_assets(graph):

@@ -11,6 +11,7 @@ from orchestration.assets.metadata import column_schema, table_preview
 from orchestration.collect import landing_frames
 from orchestration.extract.model import LANDING_SCHEMAS
 from orchestration.fingerprint import build_fingerprint
+from orchestration.ingest import shards
 from orchestration.ingest.cache import (
     ExtractionCache,
     extraction_version,
@@ -19,7 +20,12 @@ from orchestration.ingest.cache import (
 )
 from orchestration.ingest.extraction import FromBytes, build_landing
 from orchestration.ingest.files import Limits, discover, files_frame, listing, listing_digest
-from orchestration.ingest.landing import read_table, remove_if_other_format, write_tables
+from orchestration.ingest.landing import (
+    read_table,
+    remove_if_other_format,
+    write_parquet,
+    write_tables,
+)
 from orchestration.lock import BuildLock
 from orchestration.settings import Settings
 
@@ -113,6 +119,7 @@ def raw_report_files(
             **landing_frames(settings.raw_dir),
         },
     )
+    write_parquet(frame, settings.files_parquet)
     by_format = {fmt: n for fmt, n in frame.group_by("source_format").len().iter_rows()}
     context.log.info(f"{frame.height} files under {settings.raw_dir}: {by_format}")
     for path, reason in (
@@ -139,7 +146,8 @@ def raw_report_files(
     specs=[
         dg.AssetSpec(
             ["landing", name],
-            deps=[FILES_KEY],
+            # landing/extractions: the shards its partitions parsed, if any.
+            deps=[FILES_KEY, dg.AssetKey(["landing", "extractions"])],
             kinds={"python", "duckdb"},
             description=description,
         )
@@ -152,8 +160,9 @@ def raw_report_files(
         }.items()
     ],
     description=(
-        "Runs the extractor on every file whose content (sha256, extractor version) is not "
-        "in the extraction cache, in parallel worker processes, then writes all landing "
+        "Stores the shards the landing/extractions partitions parsed in the extraction "
+        "cache, runs the extractor on every file whose content (sha256, extractor version) "
+        "is still not there, in parallel worker processes, then writes all landing "
         "tables for the current file list in one transaction."
     ),
 )
@@ -162,9 +171,16 @@ def landing_extraction(
 ):
     files = read_table(settings.build_db, "files")
     set_aside: list[str] = []
-    result = run_with_cache(
-        settings.cache_db,
-        lambda cache: build_landing(
+
+    def extract_with(cache: ExtractionCache):
+        # What the extraction partitions parsed meanwhile, into the cache first.
+        absorbed = [n for _, n in shards.absorb(cache, settings.shards_dir)]
+        if absorbed:
+            context.log.info(
+                f"{sum(absorbed)} contents from {len(absorbed)} shards of landing/extractions "
+                "stored in the extraction cache"
+            )
+        return build_landing(
             files,
             settings.raw_dir,
             cache,
@@ -177,8 +193,10 @@ def landing_extraction(
             file_timeout=settings.file_timeout,
             memory_limit=settings.worker_memory_bytes,
             retry_failed=settings.retry_failed,
-        ),
-        _set_aside_logger(context, "extraction cache", set_aside),
+        )
+
+    result = run_with_cache(
+        settings.cache_db, extract_with, _set_aside_logger(context, "extraction cache", set_aside)
     )
     frames = result.frames
     write_tables(settings.build_db, frames)

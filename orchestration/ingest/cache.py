@@ -139,6 +139,52 @@ class Outcome:
         return cls.refused(sha, refusal, cacheable=False, by_path=True)
 
 
+def cache_frames(
+    outcomes: Iterable[Outcome], version: str
+) -> tuple[dict[str, pl.DataFrame], list[str]]:
+    """The cache rows of the cacheable outcomes (one frame per cache table,
+    keyed by content and `version`) and their content hashes."""
+    schemas = cache_schemas()
+    frames: dict[str, list[pl.DataFrame]] = {name: [] for name in schemas}
+    shas = []
+    for o in outcomes:
+        if not o.cacheable or o.by_path:
+            continue
+        shas.append(o.source_sha256)
+        key = {"source_sha256": o.source_sha256, "extractor_version": version}
+        if o.extraction is None:
+            frames["failures"].append(
+                pl.DataFrame(
+                    [
+                        {
+                            **key,
+                            "stage": o.stage,
+                            "code": o.code,
+                            "reason": o.reason,
+                            "timed_out": o.timed_out,
+                        }
+                    ],
+                    schema=FAILURES_SCHEMA,
+                    orient="row",
+                )
+            )
+            continue
+        for name, frame in extraction_frames(o.extraction).items():
+            frames[name].append(
+                frame.drop(PATH_COLUMNS, strict=False).with_columns(
+                    pl.lit(o.source_sha256).alias("source_sha256"),
+                    pl.lit(version).alias("extractor_version"),
+                )
+            )
+    return {
+        name: pl.concat([f.select(list(schema)).cast(schema) for f in parts])
+        if parts
+        else pl.DataFrame(schema=schema)
+        for name, parts in frames.items()
+        for schema in [schemas[name]]
+    }, shas
+
+
 class ExtractionCache:
     def __init__(self, path: Path, version: str | None = None):
         self.path = path
@@ -225,37 +271,12 @@ class ExtractionCache:
 
     def store(self, outcomes: Iterable[Outcome]) -> int:
         """Write the cacheable outcomes in one transaction; returns how many were stored."""
-        frames: dict[str, list[pl.DataFrame]] = {name: [] for name in self.schemas}
-        shas = []
-        for o in outcomes:
-            if not o.cacheable or o.by_path:
-                continue
-            shas.append(o.source_sha256)
-            key = {"source_sha256": o.source_sha256, "extractor_version": self.version}
-            if o.extraction is None:
-                frames["failures"].append(
-                    pl.DataFrame(
-                        [
-                            {
-                                **key,
-                                "stage": o.stage,
-                                "code": o.code,
-                                "reason": o.reason,
-                                "timed_out": o.timed_out,
-                            }
-                        ],
-                        schema=FAILURES_SCHEMA,
-                        orient="row",
-                    )
-                )
-                continue
-            for name, frame in extraction_frames(o.extraction).items():
-                frames[name].append(
-                    frame.drop(PATH_COLUMNS, strict=False).with_columns(
-                        pl.lit(o.source_sha256).alias("source_sha256"),
-                        pl.lit(self.version).alias("extractor_version"),
-                    )
-                )
+        frames, shas = cache_frames(outcomes, self.version)
+        return self.store_frames(frames, shas)
+
+    def store_frames(self, frames: dict[str, pl.DataFrame], shas: list[str]) -> int:
+        """Replace the rows of the contents `shas` with `frames` (cache_frames'
+        layout, this version's rows) in one transaction; returns len(shas)."""
         if not shas:
             return 0
         self.con.execute("begin transaction")
@@ -266,9 +287,9 @@ class ExtractionCache:
                     "or source_sha256 in (select unnest($shas))",
                     {"v": self.version, "shas": shas},
                 )
-                parts = [f.select(list(schema)).cast(schema) for f in frames[name]]
-                if parts:
-                    batch = pl.concat(parts)  # noqa: F841 (read by DuckDB below)
+                batch = frames.get(name)  # noqa: F841 (read by DuckDB below)
+                if batch is not None and batch.height:
+                    batch = batch.select(list(schema)).cast(schema)
                     self.con.execute(f'insert into "{name}" by name select * from batch')
             self.con.execute("commit")
         except BaseException:

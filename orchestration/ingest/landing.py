@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import polars as pl
@@ -69,6 +70,14 @@ def write_tables(
         except BaseException:
             con.execute("rollback")
             raise
+
+
+def write_parquet(frame: pl.DataFrame, path: Path) -> None:
+    """Write `frame` to `path` whole or not at all (a temporary file renamed)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    frame.write_parquet(tmp)
+    os.replace(tmp, path)
 
 
 def read_table(db_path: Path, name: str, schema: str = LANDING_SCHEMA) -> pl.DataFrame:

@@ -34,6 +34,8 @@ from io import BytesIO
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from . import pdfium_raw as raw
+
 _FLAT = 0.1  # points: a glyph box this low has no outline behind it
 
 
@@ -48,23 +50,23 @@ class Char:
 
 
 class PageObjects:
-    """A page's top-level objects by kind, raw handles read in one pass
-    (pypdfium2's wrapper objects cost more than the work done with them)."""
+    """A page's top-level objects by kind, as addresses (see `pdfium_raw`), read in
+    one pass (pypdfium2's wrapper objects cost more than the work done with them)."""
 
     def __init__(self, page: pdfium.PdfPage):
-        self.text: list = []
-        self.path: list = []
-        self.image: list = []
-        self.form: list = []
+        self.text: list[int] = []
+        self.path: list[int] = []
+        self.image: list[int] = []
+        self.form: list[int] = []
         kinds = {
             pdfium_c.FPDF_PAGEOBJ_TEXT: self.text,
             pdfium_c.FPDF_PAGEOBJ_PATH: self.path,
             pdfium_c.FPDF_PAGEOBJ_IMAGE: self.image,
             pdfium_c.FPDF_PAGEOBJ_FORM: self.form,
         }
-        raw, get, kind = page.raw, pdfium_c.FPDFPage_GetObject, pdfium_c.FPDFPageObj_GetType
-        for i in range(pdfium_c.FPDFPage_CountObjects(raw)):
-            obj = get(raw, i)
+        handle, get, kind = raw.address(page.raw), raw.FPDFPage_GetObject, raw.FPDFPageObj_GetType
+        for i in range(raw.FPDFPage_CountObjects(handle)):
+            obj = get(handle, i)
             found = kinds.get(kind(obj))
             if found is not None:
                 found.append(obj)
@@ -74,50 +76,58 @@ class PageObjects:
         stack = [(form, 1) for form in self.form]
         while stack:
             form, depth = stack.pop()
-            for i in range(pdfium_c.FPDFFormObj_CountObjects(form)):
-                obj = pdfium_c.FPDFFormObj_GetObject(form, i)
-                if pdfium_c.FPDFPageObj_GetType(obj) == pdfium_c.FPDF_PAGEOBJ_FORM:
+            for i in range(raw.FPDFFormObj_CountObjects(form)):
+                obj = raw.FPDFFormObj_GetObject(form, i)
+                if raw.FPDFPageObj_GetType(obj) == pdfium_c.FPDF_PAGEOBJ_FORM:
                     stack.append((obj, depth + 1))
                 yield obj, depth
 
     def has_images(self) -> bool:
         """An image on the page or in a form drawn on it."""
         return bool(self.image) or any(
-            pdfium_c.FPDFPageObj_GetType(obj) == pdfium_c.FPDF_PAGEOBJ_IMAGE
+            raw.FPDFPageObj_GetType(obj) == pdfium_c.FPDF_PAGEOBJ_IMAGE
             for obj, depth in self.in_forms()
             if depth == 1
         )
 
 
-def _object_text(obj, textpage) -> str:
-    n = pdfium_c.FPDFTextObj_GetText(obj, textpage, None, 0)
+def _object_text(obj: int, textpage: int) -> str:
+    n = raw.FPDFTextObj_GetText(obj, textpage, None, 0)
     if n <= 2:
         return ""
     buf = ctypes.create_string_buffer(n)
-    pdfium_c.FPDFTextObj_GetText(
-        obj, textpage, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)), n
-    )
+    raw.FPDFTextObj_GetText(obj, textpage, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)), n)
     return buf.raw[: n - 2].decode("utf-16-le", errors="replace")
+
+
+def _owners(textpage: int) -> list[int | None]:
+    """The text object of each character of the text page (None: one PDFium added)."""
+    get = raw.FPDFText_GetTextObject
+    return [get(textpage, i) for i in range(raw.FPDFText_CountChars(textpage))]
 
 
 def dropped(objects: PageObjects, textpage: pdfium.PdfTextPage) -> list[int] | None:
     """Positions (among the page's top-level text objects) of the objects PDFium's
     text page dropped; None when one inside a form was dropped (not recovered here)."""
-    raw, text = textpage.raw, pdfium_c.FPDFTextObj_GetText
-    out = [k for k, obj in enumerate(objects.text) if text(obj, raw, None, 0) <= 2]
+    handle = raw.address(textpage.raw)
+    chars = raw.FPDFText_CountChars(handle)
+    if len(objects.text) * 16 < chars:
+        # few objects: ask each for its text (PDFium looks through every character)
+        def kept(obj: int) -> bool:
+            return raw.FPDFTextObj_GetText(obj, handle, None, 0) > 2
+    else:  # one object per character or so (WPS): ask each character for its object
+        kept = set(_owners(handle)).__contains__
+    out = [k for k, obj in enumerate(objects.text) if not kept(obj)]
     for obj, _ in objects.in_forms():
-        if pdfium_c.FPDFPageObj_GetType(obj) == pdfium_c.FPDF_PAGEOBJ_TEXT and (
-            text(obj, raw, None, 0) <= 2
-        ):
+        if raw.FPDFPageObj_GetType(obj) == pdfium_c.FPDF_PAGEOBJ_TEXT and not kept(obj):
             return None
     return out
 
 
 def unmapped(textpage: pdfium.PdfTextPage) -> bool:
     """Whether PDFium gave some character its bare code for want of a Unicode map."""
-    raw = textpage.raw
-    error = pdfium_c.FPDFText_HasUnicodeMapError
-    return any(error(raw, i) == 1 for i in range(pdfium_c.FPDFText_CountChars(raw)))
+    handle, error = raw.address(textpage.raw), raw.FPDFText_HasUnicodeMapError
+    return any(error(handle, i) == 1 for i in range(raw.FPDFText_CountChars(handle)))
 
 
 # ------------------------------------------------------------ the content stream
@@ -347,82 +357,89 @@ def _same_text(a: str, b: str) -> bool:
     return "".join(a.split()) == "".join(b.split())
 
 
-def _font_box(font, size: float, m, x: float, y: float, ch: str, height: float):
+def _font_box(font: int, size: float, m, x: float, y: float, ch: str, height: float):
     """The box pdfplumber gives a character: its advance wide, the font size high,
     standing on the font's descent below the baseline (top-left origin); None for
     text this does not place (rotated, vertical writing)."""
     if abs(m.b) > 1e-6 or abs(m.c) > 1e-6 or m.a <= 0 or m.d <= 0:
         return None
     width, descent = ctypes.c_float(), ctypes.c_float()
-    if (
-        not (
-            pdfium_c.FPDFFont_GetGlyphWidth(font, ord(ch), size, width)
-            and pdfium_c.FPDFFont_GetDescent(font, size, descent)
-        )
-        or width.value < 0
-    ):  # a vertical advance
+    if not (
+        raw.FPDFFont_GetGlyphWidth(font, ord(ch), size, width)
+        and raw.FPDFFont_GetDescent(font, size, descent)
+    ):
         return None
+    if width.value < 0:
+        return None  # a vertical advance
     bottom = y + descent.value * m.d
     return (ch, x, x + width.value * m.a, height - (bottom + size * m.d), height - bottom)
 
 
-def _placed(obj, text: str, height: float) -> list[tuple] | None:
+def _placed(obj: int, text: str, height: float) -> list[tuple] | None:
     """The box of a dropped object's one character, at the object's origin."""
     if len(text) != 1:
         return None  # only one glyph leaves an object without width
     m = pdfium_c.FS_MATRIX()
-    pdfium_c.FPDFPageObj_GetMatrix(obj, m)
+    raw.FPDFPageObj_GetMatrix(obj, m)
     left, bottom, right, top = (ctypes.c_float() for _ in range(4))
-    pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top)
+    raw.FPDFPageObj_GetBounds(obj, left, bottom, right, top)
     size = ctypes.c_float()
-    pdfium_c.FPDFTextObj_GetFontSize(obj, size)
-    font = pdfium_c.FPDFTextObj_GetFont(obj)
+    raw.FPDFTextObj_GetFontSize(obj, size)
+    font = raw.FPDFTextObj_GetFont(obj)
     box = _font_box(font, size.value, m, left.value, bottom.value, text, height)
     return None if box is None else [box]
 
 
-def _glyph_boxes(raw, text: str, height: float) -> list[tuple] | None:
+def _glyph_boxes(textpage: int, text: str, height: float) -> list[tuple] | None:
     """(char, x0, x1, top, bottom, text index): the glyph's outline, or for a glyph
     without one (a font PDFium cannot draw) PDFium's loose box (ascent to descent)."""
     left, right, bottom, top = (ctypes.c_double() for _ in range(4))
     rect = pdfium_c.FS_RECTF()
+    box, error = raw.FPDFText_GetCharBox, raw.FPDFText_HasUnicodeMapError
     out = []
     for i, ch in enumerate(text):
         if ch in "\r\n":
             continue
-        if pdfium_c.FPDFText_HasUnicodeMapError(raw, i) == 1:
+        if error(textpage, i) == 1:
             return None
-        pdfium_c.FPDFText_GetCharBox(raw, i, left, right, bottom, top)
+        box(textpage, i, left, right, bottom, top)
         if top.value - bottom.value < _FLAT and not ch.isspace():
-            pdfium_c.FPDFText_GetLooseCharBox(raw, i, rect)
+            raw.FPDFText_GetLooseCharBox(textpage, i, rect)
             out.append((ch, rect.left, rect.right, height - rect.top, height - rect.bottom, i))
         else:
             out.append((ch, left.value, right.value, height - top.value, height - bottom.value, i))
     return out
 
 
-def _font_boxes(raw, text: str, height: float) -> list[tuple] | None:
+def _font_boxes(textpage: int, text: str, height: float) -> list[tuple] | None:
     """(char, x0, x1, top, bottom, text index) with pdfplumber's boxes, without the
     spaces and line breaks PDFium adds."""
     x, y = ctypes.c_double(), ctypes.c_double()
-    m = pdfium_c.FS_MATRIX()
-    size = ctypes.c_float()
+    fonts: dict[int, tuple] = {}  # text object -> (font, size, matrix)
+    boxes: dict[tuple, tuple | None] = {}  # (text object, char) -> box at the origin 0, 0
     out = []
     for i, ch in enumerate(text):
-        if ch in "\r\n" or pdfium_c.FPDFText_IsGenerated(raw, i) == 1:
+        if ch in "\r\n" or raw.FPDFText_IsGenerated(textpage, i) == 1:
             continue
-        if pdfium_c.FPDFText_HasUnicodeMapError(raw, i) == 1:
+        if raw.FPDFText_HasUnicodeMapError(textpage, i) == 1:
             return None
-        obj = pdfium_c.FPDFText_GetTextObject(raw, i)
-        pdfium_c.FPDFText_GetCharOrigin(raw, i, x, y)
-        pdfium_c.FPDFText_GetMatrix(raw, i, m)
-        pdfium_c.FPDFTextObj_GetFontSize(obj, size)
-        box = _font_box(
-            pdfium_c.FPDFTextObj_GetFont(obj), size.value, m, x.value, y.value, ch, height
-        )
+        obj = raw.FPDFText_GetTextObject(textpage, i)
+        if (obj, ch) not in boxes:
+            if obj not in fonts:
+                size, m = ctypes.c_float(), pdfium_c.FS_MATRIX()
+                raw.FPDFTextObj_GetFontSize(obj, size)
+                raw.FPDFText_GetMatrix(textpage, i, m)
+                fonts[obj] = (raw.FPDFTextObj_GetFont(obj), size.value, m)
+            font, size, m = fonts[obj]
+            boxes[obj, ch] = _font_box(font, size, m, 0.0, 0.0, ch, 0.0)
+        box = boxes[obj, ch]
         if box is None:
             return None
-        out.append((*box, i))
+        raw.FPDFText_GetCharOrigin(textpage, i, x, y)
+        _, x0, x1, top, bottom = box
+        out.append(
+            (ch, x.value + x0, x.value + x1, height - y.value + top, height - y.value + bottom, i)
+        )
     return out
 
 
@@ -462,56 +479,39 @@ class PageChars:
     def _merged(self, font_boxes: bool) -> list[Char] | None:
         if self.lost is None:
             return None
-        raw = self._textpage.raw
+        textpage = raw.address(self._textpage.raw)
         height = self._page.get_size()[1]
         text = self._textpage.get_text_range()
-        found = (_font_boxes if font_boxes else _glyph_boxes)(raw, text, height)
+        found = (_font_boxes if font_boxes else _glyph_boxes)(textpage, text, height)
         if found is None:
             return None
         if not self.lost:
             return [Char(*c) for c in found]
-        extra = _recover(
-            self.objects.text, self._textpage, self._streams, self._index, self.lost, height
-        )
+        extra = _recover(self.objects.text, textpage, self._streams, self._index, self.lost, height)
         return None if extra is None else _merge(found, extra)
 
 
-# FPDFText_GetTextObject answering the object's address (an int to look up)
-_text_object = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)(
-    ctypes.cast(pdfium_c.FPDFText_GetTextObject, ctypes.c_void_p).value
-)
-
-
-def _address(handle) -> int:
-    return ctypes.cast(handle, ctypes.c_void_p).value or 0
-
-
-def _recover(handles: list, textpage, streams: ContentStreams, index: int, lost, height: float):
+def _recover(handles: list[int], textpage: int, streams, index: int, lost, height: float):
     """{text index after which they come: [(char, x0, x1, top, bottom)]} for the
     dropped objects, or None."""
     strings = streams.page_strings(index)
     if strings is None or len(strings) != len(handles):
         return None
-    raw = textpage.raw
-    page_text = ctypes.cast(raw, ctypes.c_void_p)
-    last_char: dict[int, int] = {}  # object address -> its last character's text index
-    for i in range(pdfium_c.FPDFText_CountChars(raw)):
-        last_char[_text_object(page_text, i)] = i
-    lost_set = set(lost)
+    last_char = {obj: i for i, obj in enumerate(_owners(textpage))}  # object -> its last char
+    lost = set(lost)
     after = -1
     out: dict[int, list] = {}
     for k, (obj, (data, decode)) in enumerate(zip(handles, strings)):
         ours = decode(data) if decode is not None else None
-        if k in lost_set:
+        if k in lost:
             placed = _placed(obj, ours, height) if ours is not None else None
             if placed is None:
                 return None
             out.setdefault(after, []).extend(placed)
             continue
-        theirs = _object_text(obj, raw)
-        if ours is not None and not _same_text(ours, theirs):
+        if ours is not None and not _same_text(ours, _object_text(obj, textpage)):
             return None  # the strings and the objects do not pair
-        after = max(after, last_char.get(_address(obj), after))
+        after = max(after, last_char.get(obj, after))
     return out
 
 

@@ -12,17 +12,93 @@ characters come from `pdf_chars` (PDFium's, with those its text page drops).
 from __future__ import annotations
 
 import ctypes
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
-from pdfplumber.table import TableFinder
+from pdfplumber.table import Table, TableFinder, TableSettings, cells_to_tables
 from pdfplumber.utils.text import WordExtractor
 
+from . import pdfium_raw as raw
 from .pdf_chars import Char
 
 _AXIS_TOLERANCE = 0.5  # points a ruling line may lean and still be straight
 _MIN_EDGE = 1.0
+
+
+class _Finder(TableFinder):
+    """pdfplumber's TableFinder with its two quadratic steps (edges to intersections,
+    intersections to cells) done by sorted lookups: the same intersections, cells
+    and tables."""
+
+    def __init__(self, page, settings: dict):
+        self.page = page
+        self.settings = TableSettings.resolve(settings)
+        self.edges = self.get_edges()
+        self.intersections = _intersections(
+            self.edges,
+            self.settings.intersection_x_tolerance,
+            self.settings.intersection_y_tolerance,
+        )
+        self.cells = _cells(self.intersections)
+        self.tables = [Table(self.page, group) for group in cells_to_tables(self.cells)]
+
+
+def _intersections(edges: list[dict], x_tolerance: float, y_tolerance: float) -> dict:
+    """pdfplumber's `edges_to_intersections`: {(x, top): {"v": [edges], "h": [edges]}}
+    where a vertical edge meets a horizontal one within the tolerances."""
+    horizontal = sorted((e for e in edges if e["orientation"] == "h"), key=lambda e: e["top"])
+    tops = [e["top"] for e in horizontal]
+    out: dict = {}
+    for v in (e for e in edges if e["orientation"] == "v"):
+        x = v["x0"]
+        lo = bisect_left(tops, v["top"] - y_tolerance)
+        hi = bisect_right(tops, v["bottom"] + y_tolerance)
+        for h in horizontal[lo:hi]:
+            if h["x0"] - x_tolerance <= x <= h["x1"] + x_tolerance:
+                vertex = out.setdefault((x, h["top"]), {"v": [], "h": []})
+                vertex["v"].append(v)
+                vertex["h"].append(h)
+    return out
+
+
+def _bboxes(edges: list[dict]) -> frozenset:
+    return frozenset((e["x0"], e["top"], e["x1"], e["bottom"]) for e in edges)
+
+
+def _cells(intersections: dict) -> list[tuple]:
+    """pdfplumber's `intersections_to_cells`: for each point in order, the smallest
+    cell it is the top-left corner of (the first point below and the first to the
+    right, in that order of search, whose edges close a rectangle)."""
+    vertical = {p: _bboxes(e["v"]) for p, e in intersections.items()}
+    horizontal = {p: _bboxes(e["h"]) for p, e in intersections.items()}
+    points = sorted(intersections)
+    column: dict = {}  # x -> points below one another, top to bottom
+    line: dict = {}  # top -> points beside one another, left to right
+    for p in points:
+        column.setdefault(p[0], []).append(p)
+        line.setdefault(p[1], []).append(p)
+    cells = []
+    for pt in points:
+        down, across = column[pt[0]], line[pt[1]]
+        below = down[down.index(pt) + 1 :]
+        right = [r for r in across[across.index(pt) + 1 :] if horizontal[pt] & horizontal[r]]
+        for below_pt in below:
+            if not vertical[pt] & vertical[below_pt]:
+                continue
+            for right_pt in right:
+                corner = (right_pt[0], below_pt[1])
+                if (
+                    corner in intersections
+                    and vertical[corner] & vertical[right_pt]
+                    and horizontal[corner] & horizontal[below_pt]
+                ):
+                    cells.append((pt[0], pt[1], corner[0], corner[1]))
+                    break
+            else:
+                continue
+            break
+    return cells
 
 
 class _PageBox:
@@ -37,15 +113,20 @@ def _edges(paths: list, height: float) -> tuple[list[dict], list[dict]]:
     vertical, horizontal = [], []
     x, y = ctypes.c_float(), ctypes.c_float()
     m = pdfium_c.FS_MATRIX()
+    get_segment, get_point, get_kind = (
+        raw.FPDFPath_GetPathSegment,
+        raw.FPDFPathSegment_GetPoint,
+        raw.FPDFPathSegment_GetType,
+    )
     for obj in paths:
-        pdfium_c.FPDFPageObj_GetMatrix(obj, m)
+        raw.FPDFPageObj_GetMatrix(obj, m)
         a, b, c, d, e, f = m.a, m.b, m.c, m.d, m.e, m.f
         start = current = None
-        for i in range(pdfium_c.FPDFPath_CountSegments(obj)):
-            seg = pdfium_c.FPDFPath_GetPathSegment(obj, i)
-            pdfium_c.FPDFPathSegment_GetPoint(seg, x, y)
+        for i in range(raw.FPDFPath_CountSegments(obj)):
+            seg = get_segment(obj, i)
+            get_point(seg, x, y)
             point = (a * x.value + c * y.value + e, b * x.value + d * y.value + f)
-            kind = pdfium_c.FPDFPathSegment_GetType(seg)
+            kind = get_kind(seg)
             ends = []
             if kind == pdfium_c.FPDF_SEGMENT_MOVETO:
                 start = current = point
@@ -54,7 +135,7 @@ def _edges(paths: list, height: float) -> tuple[list[dict], list[dict]]:
                 current = point
             else:  # a curve is never a ruling line
                 current = point
-            if pdfium_c.FPDFPathSegment_GetClose(seg) and start is not None and current is not None:
+            if raw.FPDFPathSegment_GetClose(seg) and start is not None and current is not None:
                 ends.append((current, start))
                 current = start
             for (x0, y0), (x1, y1) in ends:
@@ -127,7 +208,7 @@ def find_tables(page: pdfium.PdfPage, paths: list, chars: list[Char]):
     vertical, horizontal = _edges(paths, height)
     if len(vertical) < 2 or len(horizontal) < 2:
         return None
-    finder = TableFinder(
+    finder = _Finder(
         _PageBox(width, height),
         {
             "vertical_strategy": "explicit",
