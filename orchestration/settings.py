@@ -12,6 +12,8 @@ shows it under each run's resources.
 | DISCLOSURE_WAREHOUSE      | <project>/warehouse/disclosure.duckdb     |
 | DISCLOSURE_BUILD_DB       | <warehouse dir>/build/<warehouse name>    |
 | DISCLOSURE_CACHE          | <warehouse dir>/cache/extractions.duckdb  |
+| DISCLOSURE_SHARDS         | <warehouse dir>/shards: what the parsing  |
+|                           | partitions write, shared with them        |
 | DISCLOSURE_WORKERS        | 2 (0 parses in the calling process)       |
 | DISCLOSURE_MAX_FILE_MB    | 200: larger files are not read at all     |
 | DISCLOSURE_MAX_TEXT_MB    | 5: larger text/HTML files are not parsed  |
@@ -69,6 +71,7 @@ ENV_RAW = "DISCLOSURE_RAW"
 ENV_WAREHOUSE = "DISCLOSURE_WAREHOUSE"
 ENV_BUILD_DB = "DISCLOSURE_BUILD_DB"
 ENV_CACHE = "DISCLOSURE_CACHE"
+ENV_SHARDS = "DISCLOSURE_SHARDS"
 ENV_WORKERS = "DISCLOSURE_WORKERS"
 ENV_MAX_FILE_MB = "DISCLOSURE_MAX_FILE_MB"
 ENV_MAX_TEXT_MB = "DISCLOSURE_MAX_TEXT_MB"
@@ -126,6 +129,7 @@ class Settings(dg.ConfigurableResource):
     warehouse_file: str  # the published, read-only-for-everyone file
     build_database: str  # the working database Dagster and dbt write into
     cache_database: str  # extraction results keyed by (sha256, extractor version)
+    shards_folder: str = ""  # parsing partitions' results and file list, shared with them
     workers: int = 2  # extraction worker processes (0: parse in this process)
     batch_size: int = 16
     max_file_mb: float = 200  # any format: the extractor reads files whole
@@ -183,6 +187,7 @@ class Settings(dg.ConfigurableResource):
             cache_database=_path(
                 env.get(ENV_CACHE), published.parent / "cache" / "extractions.duckdb"
             ),
+            shards_folder=_path(env.get(ENV_SHARDS), published.parent / "shards"),
             workers=int(env.get(ENV_WORKERS, "2")),
             max_file_mb=float(env.get(ENV_MAX_FILE_MB, "200")),
             max_text_mb=float(env.get(ENV_MAX_TEXT_MB, "5")),
@@ -242,13 +247,13 @@ class Settings(dg.ConfigurableResource):
     def shards_dir(self) -> Path:
         """Where the partitions of landing/extractions write what they parsed
         (orchestration/ingest/shards.py), until a build stores it in the cache."""
-        return self.cache_db.parent / "shards"
+        return Path(self.shards_folder or self.warehouse_path.parent / "shards")
 
     @property
     def files_parquet(self) -> Path:
         """Discovery's file list as Parquet, for the extraction partitions: they
         read it without opening the build database, which a build may hold."""
-        return self.build_db.parent / "files.parquet"
+        return self.shards_dir / "files.parquet"
 
     @property
     def lock_path(self) -> Path:
