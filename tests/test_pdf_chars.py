@@ -58,3 +58,45 @@ def test_fonts_this_module_decodes():
     assert pdf_chars._decoder({"Subtype": LIT("Type0"), "Encoding": LIT("UniGB-UCS2-V")}) is None
     assert pdf_chars._decoder({"Subtype": LIT("Type0"), "Encoding": LIT("Identity-H")}) is None
     assert pdf_chars._decoder({"Subtype": LIT("Type1"), "Encoding": LIT("WinAnsiEncoding")}) is None
+
+
+def _pdf(objects: list[bytes]) -> bytes:
+    """A PDF of these objects (numbered from 1, the catalog first), with its xref table."""
+    out, offsets = b"%PDF-1.4\n", []
+    for n, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (n, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return out
+
+
+def _stream(data: bytes) -> bytes:
+    return b"<< /Length %d >>\nstream\n%s\nendstream" % (len(data), data)
+
+
+def test_pages_are_found_down_the_page_tree_with_inherited_resources():
+    """Pages under nested /Pages nodes, /Count jumping over a subtree; a page's
+    resources are the nearest node's above it."""
+    font = b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H >>"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 3 /Resources << /Font << /F1 9 0 R >> >> >>",
+        b"<< /Type /Pages /Parent 2 0 R /Kids [5 0 R 6 0 R] /Count 2 >>",
+        b"<< /Type /Page /Parent 2 0 R /Contents 10 0 R /Resources << /Font << /F2 9 0 R >> >> >>",
+        b"<< /Type /Page /Parent 3 0 R /Contents 7 0 R >>",
+        b"<< /Type /Page /Parent 3 0 R /Contents 8 0 R >>",
+        _stream(b"BT /F1 12 Tf <4EBA> Tj ET"),
+        _stream(b"BT /F1 12 Tf <6761> Tj ET"),
+        font,
+        _stream(b"BT /F2 12 Tf <4EF6> Tj ET"),
+    ]
+    streams = pdf_chars.ContentStreams(_pdf(objects))
+    shown = [streams.page_strings(i) for i in range(4)]
+    assert [[d(s) for s, d in page] for page in shown[:3]] == [["人"], ["条"], ["件"]]
+    assert shown[3] is None

@@ -8,8 +8,10 @@ table extraction: from PDFium's own ruling lines and character boxes through
 pdfplumber's table finder (`pdf_tables`), and, when no ruled table can be built
 that way, as lines whose wide gaps separate the cells of an unruled table
 (pdfplumber's word rule on the characters' font boxes). pdfplumber proper reads
-only a page whose text PDFium cannot give whole (a font neither can decode, a
-character without a Unicode mapping, vertical writing on an unruled page).
+only a page whose text this cannot give whole: a dropped character it cannot
+decode or place, or, on a page read character by character (one that may hold
+a table), a character PDFium has no Unicode for, or vertical writing without a
+ruled table.
 
 Ruled tables become tabular rows with merged cells left empty; text outside
 the tables keeps its reading order; a table continuing on the next page is
@@ -296,8 +298,6 @@ def _read_pages(data: bytes, ocr: _Ocr | None = None) -> list[Placed | None]:
             elif pictures:
                 glyphs = chars.glyphs()
                 pages.append(None if glyphs is None else _placed_text(glyphs, i + 1))
-            elif chars.lost == [] and pdf_chars.unmapped(textpage):
-                pages.append(None)  # characters PDFium gave their bare codes: pdfplumber
             else:
                 pages.append([(0.0, r, -1) for r in _text_rows(text, i + 1)])
     finally:

@@ -91,15 +91,6 @@ class PageObjects:
         )
 
 
-def _object_text(obj: int, textpage: int) -> str:
-    n = raw.FPDFTextObj_GetText(obj, textpage, None, 0)
-    if n <= 2:
-        return ""
-    buf = ctypes.create_string_buffer(n)
-    raw.FPDFTextObj_GetText(obj, textpage, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)), n)
-    return buf.raw[: n - 2].decode("utf-16-le", errors="replace")
-
-
 def _owners(textpage: int) -> list[int | None]:
     """The text object of each character of the text page (None: one PDFium added)."""
     get = raw.FPDFText_GetTextObject
@@ -122,12 +113,6 @@ def dropped(objects: PageObjects, textpage: pdfium.PdfTextPage) -> list[int] | N
         if raw.FPDFPageObj_GetType(obj) == pdfium_c.FPDF_PAGEOBJ_TEXT and not kept(obj):
             return None
     return out
-
-
-def unmapped(textpage: pdfium.PdfTextPage) -> bool:
-    """Whether PDFium gave some character its bare code for want of a Unicode map."""
-    handle, error = raw.address(textpage.raw), raw.FPDFText_HasUnicodeMapError
-    return any(error(handle, i) == 1 for i in range(raw.FPDFText_CountChars(handle)))
 
 
 # ------------------------------------------------------------ the content stream
@@ -303,37 +288,55 @@ class ContentStreams:
 
     def __init__(self, data: bytes):
         self.data = data
-        self._pages: list | None = None
-        self._iter = None
+        self._doc = None
         self._decoders: dict = {}
 
-    def _page(self, index: int):
+    def _page(self, index: int) -> tuple[dict, dict] | None:
+        """(page dictionary, its resources) of page `index`, down the page tree by the
+        nodes' /Count (not through every page before it), resources inherited."""
         from pdfminer.pdfdocument import PDFDocument
-        from pdfminer.pdfpage import PDFPage
         from pdfminer.pdfparser import PDFParser
+        from pdfminer.pdftypes import resolve1
 
-        if self._pages is None:
-            self._pages = []
-            self._iter = PDFPage.create_pages(PDFDocument(PDFParser(BytesIO(self.data))))
-        while len(self._pages) <= index:
-            page = next(self._iter, None)
-            if page is None:
+        if self._doc is None:
+            self._doc = PDFDocument(PDFParser(BytesIO(self.data)))
+        node, resources = resolve1(self._doc.catalog.get("Pages")), {}
+        for _ in range(64):  # a deeper tree is a loop
+            if not isinstance(node, dict):
                 return None
-            self._pages.append(page)
-        return self._pages[index]
+            resources = resolve1(node.get("Resources", resources))
+            kids = resolve1(node.get("Kids"))
+            if kids is None:
+                return (node, resources) if index == 0 else None
+            if resolve1(node.get("Count")) == len(kids) and index < len(kids):
+                kid = resolve1(kids[index])  # as many pages as kids: each kid is a page
+                if isinstance(kid, dict) and "Kids" not in kid:
+                    node, index = kid, 0
+                    continue
+            for kid in kids:
+                kid = resolve1(kid)
+                count = resolve1(kid.get("Count", 1)) if "Kids" in kid else 1
+                if index < count:
+                    node = kid
+                    break
+                index -= count
+            else:
+                return None
+        return None
 
     def page_strings(self, index: int):
         """(shown strings with their fonts' decoders) of page `index`, or None."""
         from pdfminer.pdftypes import resolve1
 
         try:
-            page = self._page(index)
-            if page is None:
+            found = self._page(index)
+            if found is None:
                 return None
-            contents = resolve1(page.attrs.get("Contents"))
+            page, resources = found
+            contents = resolve1(page.get("Contents"))
             streams = contents if isinstance(contents, list) else [contents]
             content = b"\n".join(resolve1(s).get_data() for s in streams if s is not None)
-            fonts = resolve1(page.resources.get("Font")) or {}
+            fonts = resolve1(resources.get("Font")) or {}
             shown = shown_strings(content)
             if shown is None:
                 return None
@@ -458,10 +461,7 @@ class PageChars:
         self.lost = dropped(self.objects, textpage)  # None: cannot be recovered
         self._page, self._textpage, self._streams, self._index = page, textpage, streams, index
         self._read: dict[bool, list[Char] | None] = {}
-
-    def complete(self) -> bool:
-        """PDFium's text page holds every character (none dropped, none unmapped)."""
-        return self.lost == [] and not unmapped(self._textpage)
+        self._recovered: list = []  # once tried: [the dropped characters, or None]
 
     def glyphs(self) -> list[Char] | None:
         """Boxes of the glyphs' outlines (a glyph without one: its font's)."""
@@ -487,17 +487,28 @@ class PageChars:
             return None
         if not self.lost:
             return [Char(*c) for c in found]
-        extra = _recover(self.objects.text, textpage, self._streams, self._index, self.lost, height)
+        if not self._recovered:
+            self._recovered.append(
+                _recover(
+                    self.objects.text, textpage, text, self._streams, self._index, self.lost, height
+                )
+            )
+        extra = self._recovered[0]
         return None if extra is None else _merge(found, extra)
 
 
-def _recover(handles: list[int], textpage: int, streams, index: int, lost, height: float):
+def _recover(handles: list[int], textpage: int, text: str, streams, index: int, lost, height):
     """{text index after which they come: [(char, x0, x1, top, bottom)]} for the
     dropped objects, or None."""
     strings = streams.page_strings(index)
     if strings is None or len(strings) != len(handles):
         return None
-    last_char = {obj: i for i, obj in enumerate(_owners(textpage))}  # object -> its last char
+    read: dict[int, list[str]] = {}  # object -> the characters PDFium read of it
+    last_char: dict[int, int] = {}  # object -> the text index of its last character
+    for i, obj in enumerate(_owners(textpage)):
+        if obj is not None:
+            read.setdefault(obj, []).append(text[i])
+            last_char[obj] = i
     lost = set(lost)
     after = -1
     out: dict[int, list] = {}
@@ -509,7 +520,7 @@ def _recover(handles: list[int], textpage: int, streams, index: int, lost, heigh
                 return None
             out.setdefault(after, []).extend(placed)
             continue
-        if ours is not None and not _same_text(ours, _object_text(obj, textpage)):
+        if ours is not None and not _same_text(ours, "".join(read.get(obj, ()))):
             return None  # the strings and the objects do not pair
         after = max(after, last_char.get(obj, after))
     return out

@@ -81,11 +81,14 @@ def _cells(intersections: dict) -> list[tuple]:
     cells = []
     for pt in points:
         down, across = column[pt[0]], line[pt[1]]
-        below = down[down.index(pt) + 1 :]
-        right = [r for r in across[across.index(pt) + 1 :] if horizontal[pt] & horizontal[r]]
-        for below_pt in below:
+        right = None  # the points to the right joined to pt, found when first needed
+        for below_pt in down[down.index(pt) + 1 :]:
             if not vertical[pt] & vertical[below_pt]:
                 continue
+            if right is None:
+                right = [
+                    r for r in across[across.index(pt) + 1 :] if horizontal[pt] & horizontal[r]
+                ]
             for right_pt in right:
                 corner = (right_pt[0], below_pt[1])
                 if (
