@@ -16,6 +16,7 @@ from .normalize import normalize_document
 from .readers import read_document
 from .refusals import Refusal
 from .tables import detect_template, parse_tables
+from .tables.stream import tokens
 
 __all__ = ["IngestError", "Refusal", "extract_bytes", "extract_file"]
 
@@ -26,7 +27,8 @@ def extract_bytes(data: bytes, source_path: str) -> Extraction:
         raise Refusal("no_text")  # a PDF without text is refused by its reader
     ident, issues = identify(doc.rows)
     issues = [Issue("read", note) for note in doc.notes] + doc.issues + issues
-    template = detect_template(doc.rows)
+    toks = tokens(doc.rows)  # lexed once for the template and the tables
+    template = detect_template(doc.rows, toks)
     cells = []
     narrative = extract_figures(doc.rows, template)
     # A recognised statistics table makes a report, with or without a title; without
@@ -39,7 +41,7 @@ def extract_bytes(data: bytes, source_path: str) -> Extraction:
             reason += f": none could be read from the {doc.ocr_pages} pages read by OCR"
         issues.append(Issue("table", reason))
     else:
-        cells, table_issues = parse_tables(doc.rows, template, narrative)
+        cells, table_issues = parse_tables(doc.rows, template, narrative, toks)
         issues += table_issues
     return Extraction(
         source_path=source_path,

@@ -13,7 +13,7 @@ import re
 from .. import plausibility
 from ..model import Cell, Issue, NarrativeFigure, Row
 from . import gov2008, gov2019
-from .stream import tokens
+from .stream import Tok, tokens
 from .words import key as word_key
 
 
@@ -35,8 +35,9 @@ TABLE_PAGE_HINTS = (
 )
 
 
-def detect_template(rows: list[Row]) -> str | None:
-    toks = tokens(rows)
+def detect_template(rows: list[Row], toks: list[Tok] | None = None) -> str | None:
+    """`toks`: the rows' tokens when already made (`stream.tokens`; lexing is not cheap)."""
+    toks = tokens(rows) if toks is None else toks
     found = gov2019.detect(toks)
     if found is not None:
         return found
@@ -44,11 +45,15 @@ def detect_template(rows: list[Row]) -> str | None:
 
 
 def parse_tables(
-    rows: list[Row], template: str, narrative: list[NarrativeFigure] = ()
+    rows: list[Row],
+    template: str,
+    narrative: list[NarrativeFigure] = (),
+    toks: list[Tok] | None = None,
 ) -> tuple[list[Cell], list[Issue]]:
     """Cells and issues of the document's tables; the prose figures may settle a gov2008
-    row whose digits are glued (the table alone cannot split them)."""
-    toks = tokens(rows)
+    row whose digits are glued (the table alone cannot split them). `toks` as for
+    `detect_template` (parsing reads them, never changes them)."""
+    toks = tokens(rows) if toks is None else toks
     if template == "gov2008":
         figures: dict[str, set[float]] = {}
         for f in narrative:
