@@ -89,7 +89,8 @@ def _page_text(path: Path) -> list[tuple[str, str, str]]:
         for i in range(len(doc)):
             page = doc[i]
             textpage = page.get_textpage()
-            glyphs = pdf_chars.PageChars(page, textpage, streams, i).glyphs()
+            chars = pdf_chars.PageChars(page, textpage, textpage.get_text_range(), streams, i)
+            glyphs = chars.glyphs()
             assert glyphs is not None, (path.name, i + 1)
             out.append(
                 (

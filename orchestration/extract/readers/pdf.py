@@ -86,7 +86,7 @@ def _placed_fast(found, page_no: int) -> Placed:
             row = _table_row(cells, page_no, ti, ri)
             if row is not None:
                 out.append((top, row, ti))
-    for k, (top, text) in enumerate(pdf_tables.text_lines(outside), start=1):
+    for k, (top, text) in enumerate(pdf_chars.text_lines(outside), start=1):
         out.append((top, Row((text,), f"page {page_no} line {k}", page=page_no), -1))
     out.sort(key=lambda t: t[0])
     return out
@@ -254,7 +254,7 @@ def _placed_text(chars: list[pdf_chars.Char], page_no: int) -> Placed:
     """A text page's lines with their tops (to place pictures among them)."""
     return [
         (top, Row((text,), f"page {page_no} line {k}", page=page_no), -1)
-        for k, (top, text) in enumerate(pdf_tables.text_lines(chars), start=1)
+        for k, (top, text) in enumerate(pdf_chars.text_lines(chars), start=1)
     ]
 
 
@@ -269,15 +269,17 @@ def _read_pages(data: bytes, ocr: _Ocr | None = None) -> list[Placed | None]:
         for i in range(len(doc)):
             page = doc[i]
             textpage = page.get_textpage()
-            text = textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
-            chars = pdf_chars.PageChars(page, textpage, streams, i)
+            text = textpage.get_text_range()
+            chars = pdf_chars.PageChars(page, textpage, text, streams, i)
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
             if chars.lost != []:
                 # Text PDFium's text page dropped: recovered, or the page goes to pdfplumber.
-                if chars.glyphs() is None:
+                glyphs = chars.glyphs()
+                if glyphs is None:
                     any_text = True
                     pages.append(None)
                     continue
-                text = "\n".join(line for _, line in pdf_tables.text_lines(chars.glyphs()))
+                text = "\n".join(line for _, line in pdf_chars.text_lines(glyphs))
             s = squash(text)
             if not s and chars.objects.has_images():
                 images = True

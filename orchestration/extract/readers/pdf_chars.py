@@ -395,7 +395,8 @@ def _placed(obj: int, text: str, height: float) -> list[tuple] | None:
 
 def _glyph_boxes(textpage: int, text: str, height: float) -> list[tuple] | None:
     """(char, x0, x1, top, bottom, text index): the glyph's outline, or for a glyph
-    without one (a font PDFium cannot draw) PDFium's loose box (ascent to descent)."""
+    without one (a font PDFium cannot draw) PDFium's loose box (ascent to descent);
+    None when PDFium has no Unicode for a character."""
     left, right, bottom, top = (ctypes.c_double() for _ in range(4))
     rect = pdfium_c.FS_RECTF()
     box, error = raw.FPDFText_GetCharBox, raw.FPDFText_HasUnicodeMapError
@@ -454,12 +455,19 @@ class PageChars:
         self,
         page: pdfium.PdfPage,
         textpage: pdfium.PdfTextPage,
+        text: str,
         streams: ContentStreams,
         index: int,
     ):
         self.objects = PageObjects(page)
         self.lost = dropped(self.objects, textpage)  # None: cannot be recovered
-        self._page, self._textpage, self._streams, self._index = page, textpage, streams, index
+        self._textpage, self._text, self._streams, self._index = (
+            raw.address(textpage.raw),
+            text,
+            streams,
+            index,
+        )
+        self._height = page.get_size()[1]
         self._read: dict[bool, list[Char] | None] = {}
         self._recovered: list = []  # once tried: [the dropped characters, or None]
 
@@ -476,24 +484,32 @@ class PageChars:
             self._read[font_boxes] = self._merged(font_boxes)
         return self._read[font_boxes]
 
+    def _extra(self) -> dict | None:
+        if not self._recovered:
+            self._recovered.append(
+                _recover(
+                    self.objects.text,
+                    self._textpage,
+                    self._text,
+                    self._streams,
+                    self._index,
+                    self.lost,
+                    self._height,
+                )
+            )
+        return self._recovered[0]
+
     def _merged(self, font_boxes: bool) -> list[Char] | None:
         if self.lost is None:
             return None
-        textpage = raw.address(self._textpage.raw)
-        height = self._page.get_size()[1]
-        text = self._textpage.get_text_range()
-        found = (_font_boxes if font_boxes else _glyph_boxes)(textpage, text, height)
+        found = (_font_boxes if font_boxes else _glyph_boxes)(
+            self._textpage, self._text, self._height
+        )
         if found is None:
             return None
         if not self.lost:
             return [Char(*c) for c in found]
-        if not self._recovered:
-            self._recovered.append(
-                _recover(
-                    self.objects.text, textpage, text, self._streams, self._index, self.lost, height
-                )
-            )
-        extra = self._recovered[0]
+        extra = self._extra()
         return None if extra is None else _merge(found, extra)
 
 
@@ -523,6 +539,23 @@ def _recover(handles: list[int], textpage: int, text: str, streams, index: int, 
         if ours is not None and not _same_text(ours, "".join(read.get(obj, ()))):
             return None  # the strings and the objects do not pair
         after = max(after, last_char.get(obj, after))
+    return out
+
+
+def text_lines(chars: list[Char]) -> list[tuple[float, str]]:
+    """Characters outside the tables as (top, line text) in reading order; PDFium's
+    line breaks (skipped indexes) separate the lines."""
+    lines: list[list[Char]] = []
+    for ch in sorted(chars, key=lambda c: c.index):
+        if lines and ch.index == lines[-1][-1].index + 1:
+            lines[-1].append(ch)
+        else:
+            lines.append([ch])
+    out = []
+    for members in lines:
+        text = "".join(c.text for c in members).strip()
+        if text:
+            out.append((min(c.top for c in members if c.text.strip()), text))
     return out
 
 

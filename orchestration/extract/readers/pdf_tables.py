@@ -244,23 +244,6 @@ def find_tables(page: pdfium.PdfPage, paths: list, chars: list[Char]):
     return out, outside
 
 
-def text_lines(chars: list[Char]) -> list[tuple[float, str]]:
-    """Characters outside the tables as (top, line text) in reading order; PDFium's
-    line breaks (skipped indexes) separate the lines."""
-    lines: list[list[Char]] = []
-    for ch in sorted(chars, key=lambda c: c.index):
-        if lines and ch.index == lines[-1][-1].index + 1:
-            lines[-1].append(ch)
-        else:
-            lines.append([ch])
-    out = []
-    for members in lines:
-        text = "".join(c.text for c in members).strip()
-        if text:
-            out.append((min(c.top for c in members if c.text.strip()), text))
-    return out
-
-
 def words(chars: list[Char], x_tolerance: float, y_tolerance: float) -> list[dict]:
     """The words pdfplumber's `extract_words` makes of these characters."""
     objs = [
