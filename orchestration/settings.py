@@ -20,6 +20,8 @@ shows it under each run's resources.
 | DISCLOSURE_FILE_TIMEOUT   | 300: seconds one file may take to parse   |
 | DISCLOSURE_WORKER_MEMORY_MB | 2048: memory one extraction worker may  |
 |                           | take (0: no limit)                        |
+| DISCLOSURE_DBT_MEMORY_MB  | 3072: DuckDB's memory limit in dbt (it  |
+|                           | spills to disk past it)                   |
 | DISCLOSURE_SETTLE_SECONDS | 60: the raw-folder sensor waits until no  |
 |                           | file changed for this long                |
 | DISCLOSURE_SENSOR_RETRIES | 3: builds the sensor starts, the folder   |
@@ -80,6 +82,7 @@ ENV_FILE_TIMEOUT = "DISCLOSURE_FILE_TIMEOUT"
 ENV_SENSOR_RETRIES = "DISCLOSURE_SENSOR_RETRIES"
 ENV_RETRY_FAILED = "DISCLOSURE_RETRY_FAILED"
 ENV_WORKER_MEMORY_MB = "DISCLOSURE_WORKER_MEMORY_MB"
+ENV_DBT_MEMORY_MB = "DISCLOSURE_DBT_MEMORY_MB"
 ENV_SCHEDULE_CRON = "DISCLOSURE_SCHEDULE_CRON"
 ENV_SCHEDULE_TIMEZONE = "DISCLOSURE_SCHEDULE_TIMEZONE"
 ENV_COLLECT_SOURCES = "DISCLOSURE_COLLECT_SOURCES"
@@ -136,6 +139,8 @@ class Settings(dg.ConfigurableResource):
     max_text_mb: float = 5  # text and HTML: parse time grows with the text
     file_timeout: float = 300  # a worker still parsing one file after this is stopped
     worker_memory_mb: float = 2048  # an extraction worker's data limit (0: none)
+    # DuckDB takes 80 % of the machine by default; past the limit it spills to disk.
+    dbt_memory_mb: int = 3072
     settle_seconds: float = 60  # the raw-folder sensor waits for files to stop changing
     # A failure every build retries would otherwise start a build a minute.
     sensor_retries: int = 3  # builds the sensor starts on an unchanged folder to retry failures
@@ -193,6 +198,7 @@ class Settings(dg.ConfigurableResource):
             max_text_mb=float(env.get(ENV_MAX_TEXT_MB, "5")),
             file_timeout=float(env.get(ENV_FILE_TIMEOUT, "300")),
             worker_memory_mb=float(env.get(ENV_WORKER_MEMORY_MB, "2048")),
+            dbt_memory_mb=int(env.get(ENV_DBT_MEMORY_MB, "3072")),
             settle_seconds=float(env.get(ENV_SETTLE_SECONDS, "60")),
             sensor_retries=int(env.get(ENV_SENSOR_RETRIES, "3")),
             retry_failed=env.get(ENV_RETRY_FAILED, "") not in ("", "0"),
@@ -261,8 +267,9 @@ class Settings(dg.ConfigurableResource):
         return self.build_db.with_name(self.build_db.name + ".lock")
 
     def dbt_vars(self) -> dict[str, str]:
-        """What dbt's profiles.yml reads (`--vars`): the build database."""
-        return {"build_db": str(self.build_db)}
+        """What dbt's profiles.yml reads (`--vars`): the build database and
+        DuckDB's memory limit."""
+        return {"build_db": str(self.build_db), "memory_limit": f"{self.dbt_memory_mb}MB"}
 
     def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         """The build database."""

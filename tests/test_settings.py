@@ -53,7 +53,11 @@ def test_settings_from_an_environment():
     assert s.lock_path == Path("/data/wh/build/disclosure.duckdb.lock")
     assert s.raw_dir == PROJECT_ROOT / "raw"
     assert s.max_text_bytes == MB // 2 and s.max_file_bytes == 200 * MB
-    assert s.dbt_vars() == {"build_db": "/data/wh/build/disclosure.duckdb"}
+    assert s.shards_dir == Path("/data/wh/shards")
+    assert s.dbt_vars() == {
+        "build_db": "/data/wh/build/disclosure.duckdb",
+        "memory_limit": "3072MB",
+    }
     assert not s.retry_failed and s.workers == 2
 
 
