@@ -2,7 +2,8 @@
 
     python -m bench.warehouse_scale [--sizes 1000,100000] [--seed 0]
         [--steps generate,full,noop,add_one,change_one] [--full-refresh]
-        [--project head|worktree] [--workdir DIR] [--out bench/warehouse_scale.json]
+        [--project REV|worktree] [--memory-mb MB] [--label TEXT]
+        [--workdir DIR] [--out bench/warehouse_scale.json]
 
 Per size N, in WORKDIR/size_N/ (a fresh build database unless `generate` is
 left out of --steps, which reuses the one there):
@@ -21,11 +22,16 @@ size after it, and for dbt the per-node timings of run_results.json (the 15
 slowest) and the row counts of the marts. --full-refresh passes
 --full-refresh to every dbt build.
 
-dbt runs on a copy of the dbt project (`--project head`: the project as
-committed at HEAD, `worktree`: the files as they are now) with its target and
-log folders in WORKDIR, so neither the project's manifest nor edits made while
-this runs reach it. Results are written after every step; sizes not run keep
-the results a previous run left in the output file.
+dbt runs on a copy of the dbt project (`--project REV`: as committed at the
+git revision REV, HEAD by default; `worktree`: the files as they are now) with
+its target and log folders in WORKDIR, so neither the project's manifest nor
+edits made while this runs reach it. Its --vars are the build's
+(Settings.dbt_vars(): DuckDB's memory limit among them), the build database
+replaced; --memory-mb sets the memory limit.
+
+Results are written after every step, one entry per (size, --label); entries
+not run are kept from the output file, and a run without `generate` adds its
+steps to the entry of the database it reuses.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -42,7 +49,7 @@ from pathlib import Path
 
 from bench.run import code_state, machine, table
 from orchestration.project import DBT_EXECUTABLE
-from orchestration.settings import connect
+from orchestration.settings import Settings, connect
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
@@ -78,12 +85,20 @@ def timed(cmd: list[str], log: Path, env: dict | None = None) -> dict:
 
 
 def copy_project(source: str, dest: Path) -> dict:
-    """The dbt project to run, copied to `dest`: as committed at HEAD or as it is now."""
+    """The dbt project to run, copied to `dest`: as committed at a revision or as it is now."""
     shutil.rmtree(dest, ignore_errors=True)
     dest.mkdir(parents=True)
-    if source == "head":
+    commit = None
+    if source != "worktree":
+        commit = subprocess.run(
+            ["git", "rev-parse", "--verify", f"{source}^{{commit}}"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         archive = subprocess.run(
-            ["git", "archive", "--format=tar", "HEAD", "dbt_project"],
+            ["git", "archive", "--format=tar", commit, "dbt_project"],
             cwd=ROOT,
             capture_output=True,
             check=True,
@@ -102,19 +117,31 @@ def copy_project(source: str, dest: Path) -> dict:
         digest.update(p.relative_to(project).as_posix().encode() + b"\0" + p.read_bytes())
     return {
         "source": source,
+        "commit": commit,
+        # A profile from before the memory limit was a var ignores it.
+        "profile_reads_memory_limit": "var('memory_limit'"
+        in (project / "profiles.yml").read_text(encoding="utf-8"),
         "path": str(project),
         "files": len(files),
         "digest": digest.hexdigest()[:16],
     }
 
 
-def dbt_command(project: Path, db: Path, work: Path, extra: list[str]) -> list[str]:
+def dbt_vars(db: Path, memory_mb: int | None) -> dict:
+    """The build's --vars for dbt, on the database `db`."""
+    found = {**Settings.from_env().dbt_vars(), "build_db": str(db)}
+    if memory_mb:
+        found["memory_limit"] = f"{memory_mb}MB"
+    return found
+
+
+def dbt_command(project: Path, dbt_vars: dict, work: Path, extra: list[str]) -> list[str]:
     return [
         DBT_EXECUTABLE,
         "build",
         *extra,
         "--vars",
-        json.dumps({"build_db": str(db)}),
+        json.dumps(dbt_vars),
         "--project-dir",
         str(project),
         "--profiles-dir",
@@ -231,11 +258,12 @@ def run_step(step: str, n: int, a, work: Path, project: Path, db: Path) -> dict:
     )
     if a.threads:
         extra += ["--threads", str(a.threads)]
-    cmd = dbt_command(project, db, work, extra)
+    cmd = dbt_command(project, dbt_vars(db, a.memory_mb), work, extra)
     target = work / "dbt-target"
     (target / "run_results.json").unlink(missing_ok=True)
     run = timed(cmd, work / f"{step}_dbt.log", env=dbt_env())
     run["command"] = " ".join(cmd[: 2 + len(extra)])
+    run["vars"] = dbt_vars(db, a.memory_mb)
     run.update(node_results(target))
     if run["exit"]:
         log = Path(run["log"]).read_text(encoding="utf-8", errors="replace")
@@ -247,8 +275,9 @@ def run_step(step: str, n: int, a, work: Path, project: Path, db: Path) -> dict:
     return out
 
 
-def run_size(n: int, a, project: Path, save) -> dict:
-    work = a.workdir / f"size_{n}"
+def run_size(n: int, a, project: Path, save, earlier: dict | None) -> dict:
+    label = re.sub(r"[^\w.-]+", "_", a.label)
+    work = a.workdir / (f"size_{n}" + (f"_{label}" if label else ""))
     work.mkdir(parents=True, exist_ok=True)
     db = work / "build.duckdb"
     if "generate" in a.steps:
@@ -259,6 +288,8 @@ def run_size(n: int, a, project: Path, save) -> dict:
         raise SystemExit(f"{db}: no build database to reuse (add generate to --steps)")
     res: dict = {
         "reports": n,
+        "label": a.label,
+        "command": a.command,
         "seed": a.seed,
         "started": time.strftime("%Y-%m-%d %H:%M:%S"),
         "code": code_state(),
@@ -266,9 +297,16 @@ def run_size(n: int, a, project: Path, save) -> dict:
         "full_refresh": a.full_refresh,
         "steps": {},
     }
+    if earlier and "generate" not in a.steps:
+        res = {**earlier, "steps": dict(earlier["steps"])}
     print(f"\n== {n} reports ({work})", flush=True)
     for step in a.steps:
-        r = run_step(step, n, a, work, project, db)
+        at = {"at": time.strftime("%Y-%m-%d %H:%M:%S"), "commit": code_state()["commit"]}
+        r = {
+            **at,
+            "dbt_project": a.project_info["digest"],
+            **run_step(step, n, a, work, project, db),
+        }
         res["steps"][step] = r
         print("  " + summary_line(step, r), flush=True)
         save(res)
@@ -292,10 +330,10 @@ def summary_line(step: str, r: dict) -> str:
     return " ".join(parts)
 
 
-def render(results: dict) -> str:
+def render(sizes: list[dict]) -> str:
     out = []
     rows = []
-    for s in results["sizes"]:
+    for s in sizes:
         for step, r in s["steps"].items():
             land, d = r.get("landing") or {}, r.get("dbt") or {}
             status = {}
@@ -333,7 +371,7 @@ def render(results: dict) -> str:
             rows,
         )
     )
-    for s in results["sizes"]:
+    for s in sizes:
         for step in ("full", "add_one"):
             d = (s["steps"].get(step) or {}).get("dbt") or {}
             if d.get("slowest"):
@@ -360,7 +398,14 @@ def main(argv: list[str] | None = None) -> int:
         "--full-refresh", action="store_true", help="every dbt build with --full-refresh"
     )
     ap.add_argument("--threads", type=int, default=0, help="dbt --threads (default: the profile's)")
-    ap.add_argument("--project", choices=("head", "worktree"), default="head")
+    ap.add_argument("--project", default="HEAD", help="a git revision, or worktree")
+    ap.add_argument(
+        "--memory-mb",
+        type=int,
+        default=0,
+        help="DuckDB's memory limit in dbt (default: the build's)",
+    )
+    ap.add_argument("--label", default="", help="tells this run's entries from others of a size")
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/warehouse-scale"))
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "warehouse_scale.json")
     a = ap.parse_args(argv)
@@ -373,26 +418,30 @@ def main(argv: list[str] | None = None) -> int:
     a.project_info = copy_project(a.project, a.workdir / "project")
     project = Path(a.project_info["path"])
 
-    results = {"machine": machine(), "sizes": []}
+    a.command = "python -m bench.warehouse_scale " + " ".join(argv or sys.argv[1:])
+    kept = []
     if a.out.exists():
         try:
             kept = json.loads(a.out.read_text(encoding="utf-8")).get("sizes", [])
         except ValueError:
-            kept = []
-        results["sizes"] = [s for s in kept if s["reports"] not in sizes]
-    results["command"] = "python -m bench.warehouse_scale " + " ".join(argv or sys.argv[1:])
-    results["duckdb_threads_memory"] = duckdb_settings()
+            pass
+    # DuckDB's defaults on this machine (dbt's memory limit is in each step's vars).
+    results = {"machine": machine(), "duckdb_defaults": duckdb_settings(), "sizes": kept}
+
+    def key(entry: dict) -> tuple[int, str]:
+        return entry["reports"], entry.get("label", "")
 
     def save(res: dict) -> None:
-        others = [s for s in results["sizes"] if s["reports"] != res["reports"]]
-        results["sizes"] = sorted([*others, res], key=lambda s: s["reports"])
+        others = [s for s in results["sizes"] if key(s) != key(res)]
+        results["sizes"] = sorted([*others, res], key=key)
         a.out.write_text(
             json.dumps(results, ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8"
         )
 
     for n in sizes:
-        run_size(n, a, project, save)
-    print("\n" + render(results))
+        earlier = next((s for s in kept if key(s) == (n, a.label)), None)
+        run_size(n, a, project, save, earlier)
+    print("\n" + render([s for s in results["sizes"] if s.get("label", "") == a.label]))
     return 0
 
 
