@@ -44,7 +44,11 @@ from tests.fixtures.seeds import seed_stems
 STEMS = seed_stems() + [p.stem for p in PROFILES]
 FOLDERS = ("pdf", "pdf_cid")
 VERTICAL_LABEL = "三、本年度办理结果"
-R25 = Path(__file__).resolve().parents[2] / "shared" / "realdocs" / "docs" / "r25.pdf"
+REALDOCS = Path(__file__).resolve().parents[2] / "shared" / "realdocs"
+R25 = next(
+    (p for p in (REALDOCS / "docs" / "r25.pdf", REALDOCS / "raw" / "r25.pdf") if p.exists()),
+    REALDOCS / "docs" / "r25.pdf",
+)
 
 
 @pytest.fixture(scope="module")
