@@ -43,6 +43,12 @@ def stand_in(path: Path, raw_root: Path) -> Extraction:
     if text.startswith("SLEEP"):
         time.sleep(float(text.split()[1]))
     if text.startswith("REFUSE"):
+        # "REFUSE after NAME": only once NAME's parse has started (its worker is busy)
+        words = text.split()
+        for _ in range(200 if len(words) == 3 and os.environ.get(MARKS) else 0):
+            if any(Path(os.environ[MARKS]).glob(f"{words[2]}.*")):
+                break
+            time.sleep(0.05)
         raise Refusal("no_text")
     return Extraction(
         source_path=path.relative_to(raw_root).as_posix(),
@@ -162,7 +168,11 @@ def test_a_failing_run_kills_its_workers_instead_of_waiting_for_them(tmp_path, m
 
     began = time.monotonic()
     with pytest.raises(KeyboardInterrupt, match="a-refused.txt"):
-        landing(tmp_path, {"a-refused.txt": "REFUSE", "b-slow.txt": "SLEEP 30"}, warn=warn)
+        landing(
+            tmp_path,
+            {"a-refused.txt": "REFUSE after b-slow.txt", "b-slow.txt": "SLEEP 30"},
+            warn=warn,
+        )
     assert time.monotonic() - began < 15
     [(pid, _)] = starts(marks)["b-slow.txt"]
     assert not is_running(pid)
