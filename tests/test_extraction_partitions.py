@@ -11,7 +11,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pytest
 from click.testing import CliRunner
@@ -21,20 +20,9 @@ from orchestration.extract.model import Extraction, Identity
 from orchestration.ingest import shards
 from orchestration.ingest.cache import ExtractionCache, Outcome, extraction_version
 from orchestration.settings import ENV_RAW, ENV_WAREHOUSE, Settings
+from tests.fixtures.warehouse import mart_rows
 
 DAGSTER = Path(sys.executable).parent / "dagster"
-
-
-def marts(path) -> dict[str, list[tuple]]:
-    with duckdb.connect(str(path), read_only=True) as con:
-        tables = [
-            r[0]
-            for r in con.execute(
-                "select table_name from information_schema.tables "
-                "where table_schema = 'marts' order by 1"
-            ).fetchall()
-        ]
-        return {t: con.execute(f"select * from marts.{t} order by all").fetchall() for t in tables}
 
 
 def materialize(env: dict, select: str, partition: str | None = None) -> subprocess.Popen:
@@ -95,7 +83,7 @@ def test_a_backfill_of_partitions_in_parallel_then_a_build_parses_nothing(
     assert result.exit_code == 0, result.output
     assert f"extract: {files.height} files, 0 to parse" in result.output
     assert shards.shards(settings.shards_dir) == []  # stored in the cache, removed
-    assert marts(warehouse) == marts(session_warehouse)
+    assert mart_rows(warehouse) == mart_rows(session_warehouse)
 
 
 def _outcome(sha: str, year: int) -> Outcome:

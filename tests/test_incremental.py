@@ -14,22 +14,10 @@ from click.testing import CliRunner
 
 from orchestration.cli import main
 from orchestration.extract.model import report_id_for
+from tests.fixtures.warehouse import mart_rows
 
 CHANGED = "001_5ef633064578115e.txt"  # a gov2019 report: one of its table values is edited
 DELETED = "004_81756f01c13aa782.txt"
-
-
-def marts(path) -> dict[str, list[tuple]]:
-    """Every row of every table in schema marts, sorted."""
-    with duckdb.connect(str(path), read_only=True) as con:
-        tables = [
-            r[0]
-            for r in con.execute(
-                "select table_name from information_schema.tables "
-                "where table_schema = 'marts' order by 1"
-            ).fetchall()
-        ]
-        return {t: con.execute(f"select * from marts.{t} order by all").fetchall() for t in tables}
 
 
 def columns_with(path, column: str) -> list[tuple[str, str]]:
@@ -79,19 +67,19 @@ def builds(built_warehouse_dirs, settings_env, tmp_path_factory):
     cache.parent.mkdir()
     shutil.copyfile(session_warehouse.parent / "cache" / "extractions.duckdb", cache)
     warehouse = root / "warehouse" / "disclosure.duckdb"
-    out = {"raw": raw, "warehouse": warehouse, "session": marts(session_warehouse)}
+    out = {"raw": raw, "warehouse": warehouse, "session": mart_rows(session_warehouse)}
     with settings_env(raw, warehouse, cache=cache):
         out["noop"] = CliRunner().invoke(main, ["build", "--progress"])
         assert out["noop"].exit_code == 0, out["noop"].output
-        out["noop_marts"] = marts(warehouse)
+        out["noop_marts"] = mart_rows(warehouse)
         out["edit"] = edit_one_value(raw, warehouse)
         (raw / DELETED).unlink()
         out["change"] = CliRunner().invoke(main, ["build", "--progress"])
         assert out["change"].exit_code == 0, out["change"].output
-        out["change_marts"] = marts(warehouse)
+        out["change_marts"] = mart_rows(warehouse)
         out["full_refresh"] = CliRunner().invoke(main, ["build", "--full-refresh", "--progress"])
         assert out["full_refresh"].exit_code == 0, out["full_refresh"].output
-        out["full_refresh_marts"] = marts(warehouse)
+        out["full_refresh_marts"] = mart_rows(warehouse)
     return out
 
 

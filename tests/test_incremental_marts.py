@@ -14,6 +14,7 @@ import pytest
 
 from orchestration.extract.model import Cell, Extraction, Identity, NarrativeFigure
 from tests.fixtures.landing import dbt, write_landing
+from tests.fixtures.warehouse import mart_rows
 
 pytestmark = pytest.mark.dbt
 
@@ -123,18 +124,6 @@ STEPS = {
 RUN = ("build", "--exclude", "resource_type:test", "resource_type:unit_test")
 
 
-def marts(db) -> dict[str, list[tuple]]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        tables = [
-            r[0]
-            for r in con.execute(
-                "select table_name from information_schema.tables "
-                "where table_schema = 'marts' order by 1"
-            ).fetchall()
-        ]
-        return {t: con.execute(f"select * from marts.{t} order by all").fetchall() for t in tables}
-
-
 @pytest.fixture(scope="module")
 def sequence(tmp_path_factory):
     """(step, incremental marts, full-refresh marts) after each step."""
@@ -147,7 +136,7 @@ def sequence(tmp_path_factory):
         for target, args in ((db, RUN), (full, (*RUN, "--full-refresh"))):
             run = dbt(target, *args)
             assert run.ok, (step, run.failures, run.process.stdout[-3000:])
-        out.append((step, marts(db), marts(full)))
+        out.append((step, mart_rows(db), mart_rows(full)))
     return db, out
 
 
