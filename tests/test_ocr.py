@@ -5,8 +5,10 @@ the template grammars read, every cell with its box and confidence; the seal, th
 skew and the rules for numbers read badly.
 
 End to end (e2e, a few minutes): the seeds and the gov2021 reports as image-only
-PDFs at 150 and 200 dpi, as a text PDF with its tables as pictures and as a DOCX
-with its tables as pictures (tests/fixtures/render_scan.py), scored against the gold:
+PDFs at 150 and 200 dpi, as a text PDF with its tables as pictures, as a DOCX
+with its tables as pictures and as a saved web page with its tables as pictures
+beside it (tests/fixtures/render_scan.py), found by discovery and parsed as a
+worker parses them, scored against the gold:
 at least 99 % of the gold cells right, every identity field right, and no cell
 holding a wrong number (a cell OCR could not read is NULL with an issue at its box).
 """
@@ -28,6 +30,8 @@ from orchestration.extract import extract_bytes
 from orchestration.extract.model import Row
 from orchestration.extract.readers import ocr
 from orchestration.extract.tables import detect_template, parse_tables
+from orchestration.ingest.extraction import FromBytes, extract_one
+from orchestration.ingest.files import discover
 from tests.fixtures import render_scan
 from tests.fixtures.gov2021 import build_gov2021_reports
 
@@ -190,12 +194,16 @@ def _expected(g):
 @pytest.mark.parametrize("folder", render_scan.FOLDERS)
 def test_fixtures_read_by_ocr(scans, folder):
     values, reports = _gold(scans)
-    files = sorted((scans / folder).iterdir())
+    raw = scans / folder
+    files = [f for f in discover(raw) if f.status == "ok"]
     assert len(files) == 8
     total = right = 0
     wrong, unflagged, wrong_identity = [], [], []
-    for path in files:
-        x = extract_bytes(path.read_bytes(), path.name)
+    for f in files:
+        path = raw / f.source_path
+        outcome = extract_one(FromBytes(extract_bytes), str(path), str(raw), f.source_sha256)
+        x = outcome.extraction
+        assert x is not None, outcome
         assert x.ocr_pages > 0
         r, w, null = score(x, values[path.stem])
         total += len(values[path.stem])

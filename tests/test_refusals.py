@@ -145,6 +145,12 @@ def given(code: str, request, tmp_path: Path, monkeypatch) -> tuple[str | None, 
         found = {f.source_path: f for f in discover(request.getfixturevalue("problems_raw"))}
         f = found[DISCOVERY_PROBLEMS[code]]
         return f.code, "discover", f.reason
+    if code == "page_picture":  # a picture a saved web page shows
+        (tmp_path / "p_files").mkdir()
+        (tmp_path / "p_files" / "t.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+        (tmp_path / "p.html").write_text('<p>报告<img src="p_files/t.png"></p>', encoding="utf-8")
+        f = next(f for f in discover(tmp_path) if f.source_path == "p_files/t.png")
+        return f.code, "discover", f.reason
     if REFUSALS[code].stage == "discover":  # contents discovery does not hand on
         found = {f.source_path: f for f in discover(bad_raw, Limits(max_text_bytes=1 << 20))}
         f = found[bad_names[code]]

@@ -7,10 +7,11 @@ detect template → parse tables → narrative figures.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from pathlib import Path
 
 from .identity import identify
-from .model import Extraction, IngestError, Issue
+from .model import Extraction, IngestError, Issue, content_sha256
 from .narrative import extract_figures
 from .normalize import normalize_document
 from .readers import read_document
@@ -21,8 +22,13 @@ from .tables.stream import tokens
 __all__ = ["IngestError", "Refusal", "extract_bytes", "extract_file"]
 
 
-def extract_bytes(data: bytes, source_path: str) -> Extraction:
-    doc = normalize_document(read_document(data, source_path))
+def extract_bytes(
+    data: bytes, source_path: str, pictures: Mapping[str, bytes] | None = None
+) -> Extraction:
+    """`pictures`: the files a saved web page shows beside it, by the src it gives
+    (orchestration/ingest/page_files.py); `source_sha256` is then the hash of the
+    page with them, as discovery computes it."""
+    doc = normalize_document(read_document(data, source_path, pictures))
     if not any(any(c.strip() for c in r.cells) for r in doc.rows):
         raise Refusal("no_text")  # a PDF without text is refused by its reader
     ident, issues = identify(doc.rows)
@@ -45,7 +51,9 @@ def extract_bytes(data: bytes, source_path: str) -> Extraction:
         issues += table_issues
     return Extraction(
         source_path=source_path,
-        source_sha256=hashlib.sha256(data).hexdigest(),
+        source_sha256=content_sha256(
+            _sha256(data), ((src, _sha256(b)) for src, b in (pictures or {}).items())
+        ),
         source_format=doc.source_format,
         template=template,
         identity=ident,
@@ -56,6 +64,10 @@ def extract_bytes(data: bytes, source_path: str) -> Extraction:
         line_count=doc.line_count,
         ocr_pages=doc.ocr_pages,
     )
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def extract_file(path: Path, raw_root: Path) -> Extraction:

@@ -11,7 +11,8 @@ a zipped Word document is docx, a `.txt` holding a saved web page is html):
     doc      an OLE container (legacy .doc / .wps / .xls): not read
     html     text (UTF-8, GB18030, UTF-16/32) with an HTML tag in its first 4 KB
     text     any other text
-    unknown  anything else (a ZIP that is no Word document, binary data): not read
+    unknown  anything else (a picture, a ZIP that is no Word document, binary data): not
+             read (a picture a web page shows is read with the page: ingest/page_files.py)
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ from .refusals import Refusal
 FORMATS = ("text", "pdf", "docx", "html")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc / .wps / .xls
 HEAD_BYTES = 8192  # what discovery reads of a file to tell its format
+# Picture signatures (PNG, JPEG, GIF, WebP, TIFF): told apart before text, since the
+# bytes after some of them decode as GB18030.
+_PICTURE = re.compile(
+    rb"\x89PNG\r\n\x1a\n|\xff\xd8\xff|GIF8[79]a|RIFF....WEBP|II\*\x00|MM\x00\*", re.S
+)
 _HTML = re.compile(rb"<\s*(!doctype\s+html|html|head|body|meta|div|table|p)[\s>]", re.IGNORECASE)
 
 
@@ -65,7 +71,7 @@ def detect_format(source: Path | bytes) -> str:
             return "unknown"
     if head.startswith(OLE_MAGIC[:4]):
         return "doc"
-    if not _looks_text(head):
+    if _PICTURE.match(head) or not _looks_text(head):
         return "unknown"
     return "html" if _HTML.search(head[:4096]) else "text"
 

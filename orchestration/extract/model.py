@@ -8,6 +8,7 @@ names and types declared here (`LANDING_SCHEMAS`) and nowhere else.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 import polars as pl
@@ -136,6 +137,23 @@ def report_id_for(source_path: str) -> str:
     import hashlib
 
     return hashlib.sha1(source_path.encode("utf-8")).hexdigest()[:16]
+
+
+def content_sha256(file_sha256: str, pictures: Iterable[tuple[str, str]] = ()) -> str:
+    """The hash a file's content is known by (source_sha256: the cache's key, the
+    test of identical copies): the SHA-256 of its bytes, or, for a saved web page
+    that shows pictures saved beside it, of the page's hash and each picture's
+    (src as the page gives it, SHA-256 of its bytes), so a changed picture is a
+    changed report."""
+    pictures = sorted(pictures)
+    if not pictures:
+        return file_sha256
+    import hashlib
+
+    digest = hashlib.sha256(f"web page {file_sha256}".encode())
+    for src, sha in pictures:
+        digest.update(f"\n{src}\t{sha}".encode())
+    return digest.hexdigest()
 
 
 LANDING_SCHEMAS: dict[str, dict[str, pl.DataType]] = {

@@ -228,7 +228,9 @@ class ExtractionCache:
 
     def remember_file_hashes(self, files: Iterable[RawFile]) -> None:
         """Replace the remembered hashes with these files' ones."""
-        rows = [(*f.stat_key, f.source_sha256) for f in files if f.stat_key is not None]
+        rows = [
+            (*f.stat_key, f.file_sha256 or f.source_sha256) for f in files if f.stat_key is not None
+        ]
         frame = pl.DataFrame(  # noqa: F841 (read by DuckDB below)
             rows,
             schema={

@@ -14,25 +14,34 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import polars as pl
 
 from orchestration import progress
 from orchestration.children import die_with_parent
-from orchestration.extract.model import LANDING_SCHEMAS, Extraction, report_id_for
+from orchestration.extract.formats import detect_format
+from orchestration.extract.model import (
+    LANDING_SCHEMAS,
+    Extraction,
+    content_sha256,
+    report_id_for,
+)
 from orchestration.extract.refusals import REFUSALS, Refusal, error_text, unexpected
 from orchestration.ingest.cache import ExtractionCache, Outcome
 from orchestration.ingest.files import FILES_SCHEMA
+from orchestration.ingest.page_files import read_pictures
 from orchestration.settings import ENV_WORKER_MEMORY_MB, MB
 
 
 @dataclass(frozen=True)
 class FromBytes:
-    """An extractor given the file's bytes and its path under the raw folder
+    """An extractor given the file's bytes and its path under the raw folder, and for
+    a web page with pictures beside it their bytes by src (`pictures=`)
     (orchestration.extract.extract_bytes): it parses exactly what was hashed."""
 
-    extract: Callable[[bytes, str], Extraction]
+    extract: Callable[..., Extraction]
 
 
 # Either FromBytes, or a callable (path, raw root) that reads the file itself.
@@ -79,25 +88,38 @@ def _run(sha: str, extract: Callable[..., Extraction], *args) -> Outcome:
         return Outcome.refused(sha, unexpected(e), cacheable=False)
 
 
+def _content(data: bytes, file: Path, root: Path) -> tuple[str, dict[str, bytes]]:
+    """(content hash, pictures by src) of a file just read: a web page's hash covers
+    the pictures beside it on disk now (orchestration/ingest/page_files.py)."""
+    own = _sha256(data)
+    if detect_format(data) != "html":
+        return own, {}
+    pictures = read_pictures(data, file, root)
+    return content_sha256(own, ((src, _sha256(b)) for src, b in pictures.items())), pictures
+
+
 def extract_one(extractor: Extractor, path: str, raw_root: str, sha: str) -> Outcome:
     """Run the extractor on the content discovery hashed as `sha`; never
-    raises (runs in a worker process). The file is read once and what was
-    read is hashed: a file that cannot be read, or no longer holds that
-    content, fails by its path (never cached), so no result is ever stored
-    under a hash it was not computed from."""
+    raises (runs in a worker process). The file (and a web page's pictures)
+    is read once and what was read is hashed: a file that cannot be read, or
+    no longer holds that content, fails by its path (never cached), so no
+    result is ever stored under a hash it was not computed from."""
     file, root = Path(path), Path(raw_root)
     try:
         data = read_content(file)
     except OSError as e:
         return Outcome.path_failure(sha, Refusal("unreadable_file", error=e.strerror or str(e)))
-    if _sha256(data) != sha:
+    content, pictures = _content(data, file, root)
+    if content != sha:
         return Outcome.path_failure(sha, Refusal("changed_during_build"))
     if isinstance(extractor, FromBytes):
-        return _run(sha, extractor.extract, data, file.relative_to(root).as_posix())
+        extract = partial(extractor.extract, pictures=pictures) if pictures else extractor.extract
+        return _run(sha, extract, data, file.relative_to(root).as_posix())
     # It reads the file itself: keep its result only if the file still holds that content.
     outcome = _run(sha, extractor, file, root)
     try:
-        unchanged = _sha256(read_content(file)) == sha
+        data = read_content(file)
+        unchanged = _content(data, file, root)[0] == sha
     except OSError:
         unchanged = False
     return outcome if unchanged else Outcome.path_failure(sha, Refusal("changed_during_build"))

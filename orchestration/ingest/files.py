@@ -66,6 +66,9 @@ class RawFile:
     code: str | None = None  # the refusal table's code when status is not ok
     reason: str | None = None
     stat_key: StatKey | None = field(default=None, compare=False, repr=False)
+    # The SHA-256 of the file's own bytes where source_sha256 covers more (a web page
+    # with the pictures beside it: orchestration/ingest/page_files.py); None: the same.
+    file_sha256: str | None = field(default=None, compare=False, repr=False)
 
 
 def _mb(n: int) -> str:
@@ -186,6 +189,13 @@ def scan(raw_dir: Path) -> Iterator[Entry]:
                 yield _entry(path, rel, is_link)
 
 
+def scanned(source_path: str) -> bool:
+    """Whether `scan` lists this path under the raw folder (no hidden part, no Office
+    lock file), told from the path alone."""
+    parts = source_path.split("/")
+    return not any(p.startswith(".") for p in parts) and not parts[-1].startswith("~$")
+
+
 def sha256_of(path: Path) -> str:
     with path.open("rb") as f:
         return hashlib.file_digest(f, "sha256").hexdigest()
@@ -221,13 +231,15 @@ def discover(
     known_hashes: Mapping[StatKey, str] | None = None,
 ) -> list[RawFile]:
     """Every name under `raw_dir` with its hash, format and status (see
-    `scan`). A file whose stat signature is in `known_hashes` keeps that hash
-    unread."""
+    `scan`); a web page's hash covers the pictures saved beside it (page_files.py).
+    A file whose stat signature is in `known_hashes` keeps that hash unread."""
     if not raw_dir.is_dir():
         raise FileNotFoundError(f"raw folder {raw_dir} does not exist")
+    from orchestration.ingest.page_files import with_pictures
+
     known_hashes = known_hashes or {}
     found = [_inspect(entry, limits, known_hashes) for entry in scan(raw_dir)]
-    return sorted(found, key=lambda f: f.source_path)
+    return sorted(with_pictures(raw_dir, found), key=lambda f: f.source_path)
 
 
 def listing(raw_dir: Path) -> list[StatKey]:

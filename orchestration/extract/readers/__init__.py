@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ..formats import FORMATS, detect_format, format_refusal
 from ..model import Document
 from ..refusals import Refusal
@@ -9,7 +11,10 @@ from ..refusals import Refusal
 __all__ = ["FORMATS", "read_document"]
 
 
-def read_document(data: bytes, source_path: str) -> Document:
+def read_document(
+    data: bytes, source_path: str, pictures: Mapping[str, bytes] | None = None
+) -> Document:
+    """The file's rows. `pictures`: the files a web page shows beside it, by src."""
     if not data:
         raise Refusal("empty_file")
     if not data.strip():
@@ -28,7 +33,7 @@ def read_document(data: bytes, source_path: str) -> Document:
     if fmt == "html":
         from .html import read_html
 
-        return read_html(data, source_path)
+        return read_html(data, source_path, pictures)
     from .text import read_text
 
     return read_text(data, source_path)

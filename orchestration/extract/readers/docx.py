@@ -232,10 +232,6 @@ class _Pictures:
         return self._targets.get(rid or "")
 
     def read(self, rid: str | None, extent) -> list[Row]:
-        import numpy as np
-        from PIL import Image
-
-        from ..tables import TABLE_PAGE_HINTS
         from . import ocr
 
         self.count += 1
@@ -244,21 +240,17 @@ class _Pictures:
             return []
         try:
             with zipfile.ZipFile(BytesIO(self.data)) as z:
-                img = Image.open(BytesIO(z.read(name)))
-                img.load()
+                data = z.read(name)
         except MemoryError:
             raise
-        except Exception:  # noqa: BLE001 - a picture Pillow cannot open (EMF, broken): skipped
-            return []
-        min_w, min_h = ocr.MIN_TABLE_PICTURE
-        if img.width < min_w or img.height < min_h:
+        except Exception:  # noqa: BLE001 - a missing or damaged part: the picture is skipped
             return []
         cx = extent.get("cx") if extent is not None else None
-        placed = img.width / (int(cx) / _EMU_PER_INCH) if cx and cx.isdigit() and int(cx) else None
-        img, dpi = ocr.fit_picture(img, placed)
-        where = f"picture {self.count}"
-        pic = ocr.read_picture(np.asarray(img.convert("RGB")), where, None, dpi)
-        if not pic.tables or not any(h in pic.text.replace(" ", "") for h in TABLE_PAGE_HINTS):
+        inches = int(cx) / _EMU_PER_INCH if cx and cx.isdigit() and int(cx) else None
+        pic = ocr.read_document_picture(
+            data, f"picture {self.count}", lambda px: px / inches if inches else None
+        )
+        if pic is None:
             return []
         self.read_by_ocr += 1
         self.issues += pic.issues

@@ -6,11 +6,20 @@ expanded ("table T row R"): a merged cell's text sits at its top-left
 position and the positions it covers are '', so value columns stay aligned
 and labels are not repeated. Page-layout tables (holding other tables, one
 column, or whole articles in a cell) are walked as containers instead.
+
+An `<img>` large enough to hold a table is read by OCR (`ocr.py`, "picture N")
+when its bytes are at hand: a `data:` URI in the page, or a file saved beside
+the page (`pictures`, by the src as written; orchestration/ingest/page_files.py
+finds them, and they are part of the page's content hash). Its rows are kept
+when they show statistics-table words.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
+from collections.abc import Mapping
 
 import lxml.etree
 import lxml.html
@@ -41,6 +50,7 @@ _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECAS
 _INT = re.compile(r"\s*(\d+)")
 _TITLE_WINDOW = 60  # rows searched for an on-page title (as identity.find_title does)
 _LONG_CELL = 400  # characters: a cell holding a whole article is page layout
+_CSS_PX_PER_INCH = 96  # an <img width="…"> is in CSS pixels
 
 
 def normalize(text: str) -> str:
@@ -110,8 +120,52 @@ def _cell_text(td) -> str:
     return normalize("".join(parts))
 
 
+class _Pictures:
+    """The page's pictures, read by OCR when they may hold a table."""
+
+    def __init__(self, files: Mapping[str, bytes]):
+        self.files = files
+        self.count = 0
+        self.read_by_ocr = 0
+        self.issues: list = []
+
+    def read(self, img) -> list[Row]:
+        from . import ocr
+
+        src = (img.get("src") or "").strip()
+        data = _data_uri(src) if src.startswith("data:") else self.files.get(src)
+        if not data:
+            return []
+        self.count += 1
+        # Shown `width` CSS pixels wide, or at its own size (one pixel per CSS pixel).
+        m = _INT.match(img.get("width") or "")
+        css = int(m.group(1)) if m and int(m.group(1)) else None
+        pic = ocr.read_document_picture(
+            data,
+            f"picture {self.count}",
+            lambda px: px * _CSS_PX_PER_INCH / css if css else float(_CSS_PX_PER_INCH),
+        )
+        if pic is None:
+            return []
+        self.read_by_ocr += 1
+        self.issues += pic.issues
+        return [row for _, row, _ in pic.placed]
+
+
+def _data_uri(src: str) -> bytes | None:
+    """The bytes of a base64 `data:` URI (pages saved as one file embed their pictures so)."""
+    head, _, payload = src.partition(",")
+    if not head.endswith(";base64"):
+        return None
+    try:
+        return base64.b64decode(payload)
+    except (binascii.Error, ValueError):
+        return None
+
+
 class _Walker:
-    def __init__(self):
+    def __init__(self, pictures: _Pictures | None = None):
+        self.pictures = pictures
         self.rows: list[Row] = []
         self.buf: list[str] = []
         self.blocks = 0
@@ -137,6 +191,10 @@ class _Walker:
                 pass
             elif tag == "br":
                 self.flush()
+            elif tag == "img":
+                if self.pictures is not None and (rows := self.pictures.read(child)):
+                    self.flush()
+                    self.rows += rows
             elif tag == "table":
                 self.flush()
                 self.table(child)
@@ -204,7 +262,8 @@ def _grid(rows_cells, texts) -> list[list[str]]:
     return [[at.get((r, c), "") for c in range(width)] for r in range(nrows)]
 
 
-def read_html(data: bytes, source_path: str) -> Document:
+def _parse(data: bytes, source_path: str):
+    """(root element, decoding notes) of a page."""
     # Valid UTF-8 wins over the declaration (pages are often mis-declared after a site
     # move; GBK text is practically never valid UTF-8); a declaration is checked against
     # the bytes, never trusted blindly.
@@ -217,7 +276,24 @@ def read_html(data: bytes, source_path: str) -> Document:
         root = lxml.html.document_fromstring(text.encode("utf-8", "replace"), parser=parser)
     except (lxml.etree.ParserError, ValueError) as e:
         raise Refusal("corrupt_html", error=str(e)) from e
-    walker = _Walker()
+    return root, notes
+
+
+def picture_sources(data: bytes, source_path: str) -> list[str]:
+    """The src of every `<img>` of the page that may be a file beside it (no `data:`
+    URI), as written, in page order, each once."""
+    root, _ = _parse(data, source_path)
+    found = (img.get("src", "").strip() for img in root.iter("img"))
+    return list(dict.fromkeys(src for src in found if src and not src.startswith("data:")))
+
+
+def read_html(
+    data: bytes, source_path: str, pictures: Mapping[str, bytes] | None = None
+) -> Document:
+    """The page's rows; `pictures` holds the bytes of files its `<img>` show, by src."""
+    root, notes = _parse(data, source_path)
+    images = _Pictures(pictures or {})
+    walker = _Walker(images)
     walker.walk(root)
     walker.flush()
     rows = walker.rows
@@ -239,4 +315,11 @@ def read_html(data: bytes, source_path: str) -> Document:
             1 if rows and rows[0].locator == "title" else 0,
             Row((f"来源:{source}",), "meta ContentSource"),
         )
-    return Document(source_path, "html", rows, notes=notes)
+    return Document(
+        source_path,
+        "html",
+        rows,
+        notes=notes,
+        issues=images.issues,
+        ocr_pages=images.read_by_ocr,
+    )

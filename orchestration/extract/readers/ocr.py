@@ -810,3 +810,34 @@ def read_picture(
 def _inset(box: tuple[float, float, float, float], d: float) -> tuple[float, float, float, float]:
     x0, y0, x1, y1 = box
     return (x0 + d, y0 + d, x1 - d, y1 - d)
+
+
+def read_document_picture(
+    data: bytes, where: str, placed_dpi: Callable[[int], float | None]
+) -> Picture | None:
+    """A picture a document embeds (a DOCX's word/media, a web page's <img>), read
+    when it may hold a statistics table: None when Pillow cannot open it (EMF, a
+    broken file), it is too small for a table, or OCR finds no table showing
+    statistics-table words in it. `placed_dpi` gives, from the picture's width in
+    pixels, its pixels per inch as the document shows it (None: unknown)."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    from ..tables import TABLE_PAGE_HINTS
+
+    try:
+        img = Image.open(BytesIO(data))
+        img.load()
+    except MemoryError:
+        raise  # the worker's memory limit, not a bad picture
+    except Exception:  # noqa: BLE001 - a picture Pillow cannot open is skipped
+        return None
+    min_w, min_h = MIN_TABLE_PICTURE
+    if img.width < min_w or img.height < min_h:
+        return None
+    img, dpi = fit_picture(img, placed_dpi(img.width))
+    pic = read_picture(np.asarray(img.convert("RGB")), where, None, dpi)
+    if not pic.tables or not any(h in pic.text.replace(" ", "") for h in TABLE_PAGE_HINTS):
+        return None
+    return pic
