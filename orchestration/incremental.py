@@ -7,10 +7,14 @@ reports that changed since. That is sound only while the models are the ones
 that built the rows there: when the dbt project changed (a model, a macro, a
 seed), or when asked, the build is a full refresh. The unit tests check the dbt
 project itself, not the data, so they run with a full refresh only: an
-incremental build follows a build that passed them on the same project.
+incremental build follows a build that passed them on the same project. For
+the same reason an incremental build of the whole project leaves the views and
+seeds as they are (`UNCHANGED`), and runs every data test on the models.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
 
 from orchestration import code_version
 from orchestration.settings import Settings
@@ -45,10 +49,48 @@ def full_refresh_reason(settings: Settings) -> str | None:
     return None
 
 
-def dbt_build_args(settings: Settings) -> tuple[list[str], str | None]:
-    """The options of `dbt build` after --vars, and the full refresh's reason."""
+# With the dbt project unchanged since the last build that passed, an incremental
+# build of the whole project cannot change a view (its SQL is the one in the
+# database; its rows are landing's, read when it is queried) or a seed (the seeds
+# are part of the project's digest): they are not run again, nor the seeds' tests.
+# Every data test on a model still runs: "empty" indirect selection keeps a view's
+# tests when the view is left out.
+UNCHANGED = ("config.materialized:view", "resource_type:seed", "path:seeds")
+# One --exclude: dagster-dbt takes one value per flag (a dbt union, space-separated).
+WHOLE_PROJECT_OPTIONS = [
+    "--exclude",
+    " ".join(("test_type:unit", *UNCHANGED)),
+    "--indirect-selection",
+    "empty",
+]
+
+
+def dbt_build_args(settings: Settings, whole_project: bool) -> tuple[list[str], str | None]:
+    """The options of `dbt build` after --vars, and the full refresh's reason.
+    `whole_project`: every model, seed and test is asked for (not a subset, whose
+    tests dagster-dbt selects through the models chosen)."""
     reason = full_refresh_reason(settings)
-    return (["--full-refresh"] if reason else ["--exclude", "test_type:unit"]), reason
+    if reason:
+        return ["--full-refresh"], reason
+    if not leaves_unchanged(whole_project, reason):
+        return ["--exclude", "test_type:unit"], None
+    return list(WHOLE_PROJECT_OPTIONS), None
+
+
+def leaves_unchanged(whole_project: bool, full_refresh_reason: str | None) -> bool:
+    """Whether the build leaves the views and seeds as they are (UNCHANGED)."""
+    return whole_project and full_refresh_reason is None
+
+
+def left_unchanged(nodes: Iterable[Mapping]) -> list[Mapping]:
+    """The manifest's nodes an incremental build of the whole project leaves as
+    they are (UNCHANGED): the views and the seeds."""
+    return [
+        n
+        for n in nodes
+        if n["resource_type"] == "seed"
+        or (n["resource_type"] == "model" and n["config"].get("materialized") == "view")
+    ]
 
 
 def record_built(settings: Settings, digest: str) -> None:

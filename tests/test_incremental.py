@@ -4,6 +4,7 @@ file and gives the same marts; a changed file is the only one parsed and its
 rows are replaced; a deleted file's report leaves every table; the marts,
 rebuilt incrementally, equal those of a full refresh."""
 
+import json
 import re
 import shutil
 import stat
@@ -14,6 +15,7 @@ from click.testing import CliRunner
 
 from orchestration.cli import main
 from orchestration.extract.model import report_id_for
+from orchestration.project import dbt_project
 from tests.fixtures.warehouse import mart_rows
 
 CHANGED = "001_5ef633064578115e.txt"  # a gov2019 report: one of its table values is edited
@@ -77,6 +79,8 @@ def builds(built_warehouse_dirs, settings_env, tmp_path_factory):
         out["change"] = CliRunner().invoke(main, ["build", "--progress"])
         assert out["change"].exit_code == 0, out["change"].output
         out["change_marts"] = mart_rows(warehouse)
+        results = warehouse.parent / "build" / "dbt-target" / "run_results.json"
+        out["change_nodes"] = {r["unique_id"] for r in json.loads(results.read_text())["results"]}
         out["full_refresh"] = CliRunner().invoke(main, ["build", "--full-refresh", "--progress"])
         assert out["full_refresh"].exit_code == 0, out["full_refresh"].output
         out["full_refresh_marts"] = mart_rows(warehouse)
@@ -94,6 +98,38 @@ def test_nothing_changed_nothing_parsed_same_marts(builds):
     assert parsed_lines(output) == []
     assert "0 / 5" in output  # the summary: parsed now / reused from cache
     assert builds["noop_marts"] == builds["session"]
+
+
+@pytest.mark.e2e
+def test_the_incremental_build_leaves_views_and_seeds_and_runs_every_model_test(builds):
+    """With the dbt project unchanged, dbt runs the table and incremental models and
+    every data test on a model (those on views too), not the views, the seeds, the
+    seeds' tests or the unit tests; the progress still counts up to its total."""
+    nodes = json.loads(dbt_project.manifest_path.read_text())["nodes"]
+    ran = builds["change_nodes"]
+
+    def kind(uid: str) -> str:
+        n = nodes[uid]
+        if n["resource_type"] == "model":
+            return n["config"]["materialized"]
+        if n["resource_type"] == "test":
+            parent = nodes.get(n.get("attached_node") or "", {"resource_type": "singular"})
+            return "test on " + parent["resource_type"]
+        return n["resource_type"]
+
+    expected = {
+        uid
+        for uid in nodes
+        if kind(uid) in ("table", "incremental", "test on model", "test on singular")
+    }
+    assert ran == expected
+    assert {kind(uid) for uid in nodes} - {kind(uid) for uid in ran} == {
+        "view",
+        "seed",
+        "test on seed",
+    }
+    counts = re.findall(r"^dbt \[(\d+)/(\d+)\]$", builds["change"].output, re.M)
+    assert counts and counts[-1][0] == counts[-1][1]
 
 
 @pytest.mark.e2e

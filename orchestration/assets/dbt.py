@@ -1,6 +1,7 @@
 """The dbt project's seeds, models and tests as Dagster assets and checks."""
 
 import functools
+import graphlib
 import json
 import os
 import subprocess
@@ -104,16 +105,29 @@ def disclosure_dbt_models(
     dropped = drop_stale_relations(settings.build_db, _dbt_relations())
     if dropped:
         context.log.info(f"dropped relations no dbt model builds any more: {dropped}")
-    total = len(context.selected_asset_keys) + len(context.selected_asset_check_keys)
-    progress.emit("stage", name="dbt", total=total)
-    # profiles.yml reads the build database from --vars.
     project_digest = code_version.digest(code_version.DBT)
-    options, full_refresh = incremental.dbt_build_args(settings)
+    whole = context.selected_asset_keys == set(context.assets_def.keys) and (
+        context.selected_asset_check_keys == set(context.assets_def.check_keys)
+    )
+    options, full_refresh = incremental.dbt_build_args(settings, whole)
+    unchanged = (
+        _left_unchanged(context) if incremental.leaves_unchanged(whole, full_refresh) else {}
+    )
     context.log.info(
         f"full refresh: {full_refresh}"
         if full_refresh
         else "incremental: the marts rebuild the rows of the reports that changed"
+        + (f"; {len(unchanged)} views and seeds are left as they are" if unchanged else "")
     )
+    # The seeds' tests are not run either (incremental.UNCHANGED).
+    seeds = {
+        context.assets_def.keys_by_output_name[name]
+        for name, node in unchanged.items()
+        if node["resource_type"] == "seed"
+    }
+    checks = [k for k in context.selected_asset_check_keys if k.asset_key not in seeds]
+    progress.emit("stage", name="dbt", total=len(context.selected_asset_keys) + len(checks))
+    # profiles.yml reads the build database from --vars.
     args = ["build", "--vars", json.dumps(settings.dbt_vars()), *options]
     with _dbt_bound_to_build():
         # One target folder next to the build database, reused run after run
@@ -131,6 +145,16 @@ def disclosure_dbt_models(
         failure = e
     finally:
         _wait_for(invocation.process)
+    if failure is None:  # what this build did not run is as the last one left it
+        done = {e.output_name for e in events if isinstance(e, dg.Output)}
+        ahead = []
+        for name, node in unchanged.items():
+            if name not in done:
+                metadata = {"unique_id": node["unique_id"], "dbt": NOT_RUN[node["resource_type"]]}
+                ahead.append(dg.Output(None, output_name=name, metadata=metadata))
+                progress.emit("dbt", name=name)
+        # Upstream of every table, as Dagster wants a multi-asset's outputs in order.
+        events = ahead + events
     # Row counts and column types are read once dbt has ended: while it runs, it
     # holds the build database (DuckDB: one writing process per file).
     yield from _with_table_metadata(context, settings, events)
@@ -145,6 +169,29 @@ def disclosure_dbt_models(
             f"warehouse {settings.warehouse_path} is unchanged until published_warehouse "
             "is materialized (or the build_warehouse job runs)"
         )
+
+
+NOT_RUN = {
+    "model": "not run: the view is the one this dbt project defines; it reads the current "
+    "tables when queried",
+    "seed": "not run: loaded by an earlier build from the same seed file",
+}
+
+
+def _left_unchanged(context: dg.AssetExecutionContext) -> dict[str, dict]:
+    """Output name -> manifest node of each view and seed an incremental build of
+    the whole project leaves as it is (incremental.UNCHANGED), upstream first."""
+    nodes = json.loads(dbt_project.manifest_path.read_text())["nodes"].values()
+    left = {n["unique_id"]: n for n in incremental.left_unchanged(nodes)}
+    order = graphlib.TopologicalSorter(
+        {uid: [d for d in n["depends_on"].get("nodes", []) if d in left] for uid, n in left.items()}
+    ).static_order()
+    translator, assets = DisclosureDbtTranslator(), context.assets_def
+    return {
+        assets.get_output_name_for_asset_key(key): left[uid]
+        for uid in order
+        if (key := translator.get_asset_key(left[uid])) in assets.keys
+    }
 
 
 def _with_table_metadata(
