@@ -6,12 +6,11 @@ detect template → parse tables → narrative figures.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 
 from .identity import identify
-from .model import Extraction, IngestError, Issue, content_sha256
+from .model import Extraction, IngestError, Issue, content_sha256_of
 from .narrative import extract_figures
 from .normalize import normalize_document
 from .readers import read_document
@@ -51,9 +50,7 @@ def extract_bytes(
         issues += table_issues
     return Extraction(
         source_path=source_path,
-        source_sha256=content_sha256(
-            _sha256(data), ((src, _sha256(b)) for src, b in (pictures or {}).items())
-        ),
+        source_sha256=content_sha256_of(data, pictures),
         source_format=doc.source_format,
         template=template,
         identity=ident,
@@ -64,10 +61,6 @@ def extract_bytes(
         line_count=doc.line_count,
         ocr_pages=doc.ocr_pages,
     )
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def extract_file(path: Path, raw_root: Path) -> Extraction:

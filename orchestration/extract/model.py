@@ -8,7 +8,7 @@ names and types declared here (`LANDING_SCHEMAS`) and nowhere else.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 
 import polars as pl
@@ -154,6 +154,16 @@ def content_sha256(file_sha256: str, pictures: Iterable[tuple[str, str]] = ()) -
     for src, sha in pictures:
         digest.update(f"\n{src}\t{sha}".encode())
     return digest.hexdigest()
+
+
+def content_sha256_of(data: bytes, pictures: Mapping[str, bytes] | None = None) -> str:
+    """`content_sha256` of a file's bytes and of the pictures it shows, by src."""
+    import hashlib
+
+    def sha(b: bytes) -> str:
+        return hashlib.sha256(b).hexdigest()
+
+    return content_sha256(sha(data), ((src, sha(b)) for src, b in (pictures or {}).items()))
 
 
 LANDING_SCHEMAS: dict[str, dict[str, pl.DataType]] = {

@@ -3,7 +3,6 @@ assembling the landing tables for the current file list."""
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -25,7 +24,7 @@ from orchestration.extract.formats import detect_format
 from orchestration.extract.model import (
     LANDING_SCHEMAS,
     Extraction,
-    content_sha256,
+    content_sha256_of,
     report_id_for,
 )
 from orchestration.extract.refusals import REFUSALS, Refusal, error_text, unexpected
@@ -73,10 +72,6 @@ def read_content(path: Path) -> bytes:
     return path.read_bytes()
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def _run(sha: str, extract: Callable[..., Extraction], *args) -> Outcome:
     try:
         return Outcome(sha, extraction=extract(*args))
@@ -91,11 +86,8 @@ def _run(sha: str, extract: Callable[..., Extraction], *args) -> Outcome:
 def _content(data: bytes, file: Path, root: Path) -> tuple[str, dict[str, bytes]]:
     """(content hash, pictures by src) of a file just read: a web page's hash covers
     the pictures beside it on disk now (orchestration/ingest/page_files.py)."""
-    own = _sha256(data)
-    if detect_format(data) != "html":
-        return own, {}
-    pictures = read_pictures(data, file, root)
-    return content_sha256(own, ((src, _sha256(b)) for src, b in pictures.items())), pictures
+    pictures = read_pictures(data, file, root) if detect_format(data) == "html" else {}
+    return content_sha256_of(data, pictures), pictures
 
 
 def extract_one(extractor: Extractor, path: str, raw_root: str, sha: str) -> Outcome:

@@ -164,7 +164,7 @@ def _data_uri(src: str) -> bytes | None:
 
 
 class _Walker:
-    def __init__(self, pictures: _Pictures | None = None):
+    def __init__(self, pictures: _Pictures):
         self.pictures = pictures
         self.rows: list[Row] = []
         self.buf: list[str] = []
@@ -192,7 +192,7 @@ class _Walker:
             elif tag == "br":
                 self.flush()
             elif tag == "img":
-                if self.pictures is not None and (rows := self.pictures.read(child)):
+                if rows := self.pictures.read(child):
                     self.flush()
                     self.rows += rows
             elif tag == "table":
