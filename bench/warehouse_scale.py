@@ -11,8 +11,8 @@ left out of --steps, which reuses the one there):
   generate     landing tables for N reports (bench.landing_scale), no documents
   full         `dbt build`: seeds, models, tests
   noop         `dbt build` again, nothing changed, with the options of an incremental
-               `disclosure build` (no unit tests, views and seeds left as they are;
-               so too add_one and change_one)
+               `disclosure build` (no unit tests, views and seeds left as they are,
+               tests on the reports rebuilt; so too add_one and change_one)
   add_one      report N's landing rows added, then `dbt build`
   change_one   report N // 2's values changed (a new content hash), then `dbt build`
   full_refresh `dbt build --full-refresh` (not run unless named)
@@ -50,7 +50,7 @@ import time
 from pathlib import Path
 
 from bench.run import code_state, machine, table
-from orchestration.incremental import WHOLE_PROJECT_OPTIONS
+from orchestration.incremental import WHOLE_PROJECT_OPTIONS, WHOLE_PROJECT_VARS
 from orchestration.project import DBT_EXECUTABLE
 from orchestration.settings import Settings, connect
 
@@ -263,12 +263,15 @@ def run_step(step: str, n: int, a, work: Path, project: Path, db: Path) -> dict:
     extra = ["--full-refresh"] if a.full_refresh else list(DBT_AFTER[step])
     if a.threads:
         extra += ["--threads", str(a.threads)]
-    cmd = dbt_command(project, dbt_vars(db, a.memory_mb), work, extra)
+    step_vars = dbt_vars(db, a.memory_mb)
+    if DBT_AFTER[step] is INCREMENTAL and not a.full_refresh:
+        step_vars |= WHOLE_PROJECT_VARS  # tests on the rows rebuilt, as `disclosure build`
+    cmd = dbt_command(project, step_vars, work, extra)
     target = work / "dbt-target"
     (target / "run_results.json").unlink(missing_ok=True)
     run = timed(cmd, work / f"{step}_dbt.log", env=dbt_env())
     run["command"] = " ".join(cmd[: 2 + len(extra)])
-    run["vars"] = dbt_vars(db, a.memory_mb)
+    run["vars"] = step_vars
     run.update(node_results(target))
     if run["exit"]:
         log = Path(run["log"]).read_text(encoding="utf-8", errors="replace")

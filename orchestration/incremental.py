@@ -1,19 +1,22 @@
 """Whether a dbt build may rebuild the marts incrementally, and the record that
 says which dbt project the marts were last built with.
 
-The marts that hold rows per report are incremental
-(dbt_project/macros/incremental_by_report.sql): a run rebuilds the rows of the
-reports that changed since. That is sound only while the models are the ones
-that built the rows there: when the dbt project changed (a model, a macro, a
-seed), or when asked, the build is a full refresh. The unit tests check the dbt
-project itself, not the data, so they run with a full refresh only: an
+The marts that hold rows per report, and the intermediate models they read,
+are incremental (dbt_project/macros/incremental_by_report.sql): a run rebuilds
+the rows of the reports that changed since. That is sound only while the
+models are the ones that built the rows there and those rows passed the tests:
+when the dbt project changed (a model, a macro, a seed), when the last build
+did not pass, or when asked, the build is a full refresh. The unit tests check
+the dbt project itself, not the data, so they run with a full refresh only: an
 incremental build follows a build that passed them on the same project. For
 the same reason an incremental build of the whole project leaves the views and
-seeds as they are (`UNCHANGED`), and runs every data test on the models.
+seeds as they are (`UNCHANGED`), runs every data test on the models, and the
+tests that can check a row apart from the others check the rows rebuilt.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 
 from orchestration import code_version
@@ -43,7 +46,7 @@ def full_refresh_reason(settings: Settings) -> str | None:
         return "a full refresh was asked for"
     recorded = built_with(settings)
     if recorded is None:
-        return "no dbt build of these marts is recorded"
+        return "no dbt build of these marts that passed is recorded"
     if recorded != code_version.digest(code_version.DBT):
         return "the dbt project changed since the marts were built"
     return None
@@ -63,18 +66,27 @@ WHOLE_PROJECT_OPTIONS = [
     "--indirect-selection",
     "empty",
 ]
+# And the tests on a model incremental by report check the rows of the reports
+# it rebuilt (dbt_project/macros/get_where_subquery.sql): sound because the rows
+# of the others passed the same tests in the last build, which passed (a build
+# that fails leaves no record, so the next one is a full refresh).
+WHOLE_PROJECT_VARS = {"tests_on_rebuilt_reports": True}
 
 
 def dbt_build_args(settings: Settings, whole_project: bool) -> tuple[list[str], str | None]:
-    """The options of `dbt build` after --vars, and the full refresh's reason.
-    `whole_project`: every model, seed and test is asked for (not a subset, whose
-    tests dagster-dbt selects through the models chosen)."""
+    """The arguments of `dbt build` (--vars among them), and the full refresh's
+    reason. `whole_project`: every model, seed and test is asked for (not a
+    subset, whose tests dagster-dbt selects through the models chosen)."""
     reason = full_refresh_reason(settings)
+    dbt_vars = settings.dbt_vars()
     if reason:
-        return ["--full-refresh"], reason
-    if not leaves_unchanged(whole_project, reason):
-        return ["--exclude", "test_type:unit"], None
-    return list(WHOLE_PROJECT_OPTIONS), None
+        options = ["--full-refresh"]
+    elif not leaves_unchanged(whole_project, reason):
+        options = ["--exclude", "test_type:unit"]
+    else:
+        options = list(WHOLE_PROJECT_OPTIONS)
+        dbt_vars |= WHOLE_PROJECT_VARS
+    return ["--vars", json.dumps(dbt_vars), *options], reason
 
 
 def leaves_unchanged(whole_project: bool, full_refresh_reason: str | None) -> bool:
@@ -91,6 +103,16 @@ def left_unchanged(nodes: Iterable[Mapping]) -> list[Mapping]:
         if n["resource_type"] == "seed"
         or (n["resource_type"] == "model" and n["config"].get("materialized") == "view")
     ]
+
+
+def forget_built(settings: Settings) -> None:
+    """Before a dbt build: until it passes, nothing says which project the marts
+    are of, so a build that fails is followed by a full refresh (its rows are
+    then tested whole, not only the reports the next build rebuilds)."""
+    if not settings.build_db.exists():
+        return
+    with settings.connect() as con:
+        con.execute(f"drop table if exists {RECORD}")
 
 
 def record_built(settings: Settings, digest: str) -> None:

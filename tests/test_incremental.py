@@ -199,7 +199,7 @@ def test_a_full_refresh_gives_the_same_marts(builds):
 def test_marts_are_tables_or_incremental_by_report():
     """Every mart is a table dbt replaces, or incremental by report (its rows of
     changed reports deleted before and its ledger recorded after); staging and
-    intermediate are views."""
+    the other intermediate models are views."""
     import json
 
     from orchestration.project import dbt_project
@@ -209,18 +209,17 @@ def test_marts_are_tables_or_incremental_by_report():
     incremental = {
         name for name, n in models.items() if n["config"]["materialized"] == "incremental"
     }
-    assert incremental == {
-        "consistency_finding",
-        "extraction_issue",
-        "fct_indicator_value",
-        "fct_narrative_figure",
-        "fct_uncatalogued_value",
-    }
+    from tests.test_incremental_marts import INCREMENTAL
+
+    assert incremental == set(INCREMENTAL)
     for name, node in models.items():
         config = node["config"]
         if name in incremental:
             assert config["incremental_strategy"] == "append"
-            assert [h["sql"] for h in config["pre-hook"]] == ["{{ delete_reports_to_rebuild() }}"]
+            assert [h["sql"] for h in config["pre-hook"]] == [
+                "{{ record_reports_to_rebuild() }}",
+                "{{ delete_reports_to_rebuild() }}",
+            ]
             assert [h["sql"] for h in config["post-hook"]] == ["{{ record_reports_built() }}"]
         else:
             expected = "table" if node["schema"] == "marts" else "view"

@@ -1,10 +1,10 @@
-"""Marts incremental by report (dbt_project/macros/incremental_by_report.sql).
+"""Models incremental by report (dbt_project/macros/incremental_by_report.sql).
 
 A sequence of landing states (reports added, changed, deleted, a copy of a
 report that takes over from the file kept, a report whose identity moves) is
 built incrementally, one dbt run after another on one build database; after
-each step every mart equals the marts a `--full-refresh` run builds from the
-same landing. Then an incremental run is shown to leave the rows of reports
+each step every mart, and every intermediate model incremental by report,
+equals what a `--full-refresh` run builds from the same landing. Then an incremental run is shown to leave the rows of reports
 nothing changed near alone, and a full refresh to rebuild them."""
 
 import shutil
@@ -13,8 +13,9 @@ import duckdb
 import pytest
 
 from orchestration.extract.model import Cell, Extraction, Identity, NarrativeFigure
+from orchestration.incremental import WHOLE_PROJECT_VARS
 from tests.fixtures.landing import dbt, write_landing
-from tests.fixtures.warehouse import mart_rows
+from tests.fixtures.warehouse import mart_rows, table_rows
 
 pytestmark = pytest.mark.dbt
 
@@ -24,7 +25,21 @@ INCREMENTAL = (
     "fct_indicator_value",
     "fct_narrative_figure",
     "fct_uncatalogued_value",
+    "int_findings__duplicate_conflicts",
+    "int_findings__narrative",
+    "int_findings__report_pairs",
+    "int_findings__table_equations",
+    "int_indicator_values__kept",
+    "int_indicator_values__ranked",
+    "int_reports__deduplicated",
+    "int_reports__value_differences",
 )
+
+
+def built_rows(path) -> dict[str, list[tuple]]:
+    """The rows of the marts and of the intermediate tables."""
+    staging = {f"staging.{t}": rows for t, rows in table_rows(path, "staging").items()}
+    return mart_rows(path) | staging
 
 
 def cell(code, value, line, label="row", section="requests"):
@@ -136,7 +151,7 @@ def sequence(tmp_path_factory):
         for target, args in ((db, RUN), (full, (*RUN, "--full-refresh"))):
             run = dbt(target, *args)
             assert run.ok, (step, run.failures, run.process.stdout[-3000:])
-        out.append((step, mart_rows(db), mart_rows(full)))
+        out.append((step, built_rows(db), built_rows(full)))
     return db, out
 
 
@@ -144,6 +159,8 @@ def test_incremental_marts_equal_a_full_refresh_after_every_step(sequence):
     _, steps = sequence
     for step, incremental, full in steps:
         assert incremental.keys() == full.keys()
+        intermediate = {t for t in incremental if t.startswith("staging.")}
+        assert intermediate == {f"staging.{t}" for t in INCREMENTAL if t.startswith("int_")}
         for table in incremental:
             assert incremental[table] == full[table], (step, table)
 
@@ -204,3 +221,33 @@ def test_unrelated_reports_are_left_alone_until_a_full_refresh(sequence, tmp_pat
     assert a_new("2018/yuanzhou.txt") == [(-1.0,)]  # left alone: nothing changed near it
     assert dbt(db, *RUN, "--full-refresh").ok
     assert a_new("2018/yuanzhou.txt") == [(4.0,)]
+
+
+def test_the_tests_check_the_rows_rebuilt(sequence, tmp_path):
+    """With the vars of an incremental `disclosure build`, a test that checks a
+    row apart from the others, on a model incremental by report, reads the
+    rows of the reports the run rebuilt: a wrong applicant type in the row of
+    a report nothing changed near is not read again. A plain `dbt test` reads
+    every row, and finds it."""
+    db = tmp_path / "disclosure.duckdb"
+    shutil.copy(sequence[0], db)
+    files = [*STEPS["deleted, the copy too"], YUANZHOU_2018]
+    write_landing(db, files)
+    assert dbt(db, *RUN).ok
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            "update marts.fct_indicator_value set applicant_type = 'nobody' "
+            "where report_id = (select report_id from marts.dim_report "
+            "where source_path = '2018/yuanzhou.txt')"
+        )
+    files[0] = report("2020/longde.txt", "隆德县人民政府", 2020, "隆德县", "640423", (20, 10))
+    write_landing(db, files)
+    test = "accepted_values_fct_indicator_value_applicant_type"
+    build = dbt(db, "build", "--exclude", "test_type:unit", dbt_vars=WHOLE_PROJECT_VARS)
+    assert build.ok, build.failures
+    ran = {r["unique_id"].split(".")[2] for r in build.results}
+    assert any(name.startswith(test) for name in ran)
+    whole = dbt(db, "test", "--select", "fct_indicator_value")
+    assert [f[0].split(".")[2] for f in whole.failures if f[1] == "fail"] == [
+        name for name in ran if name.startswith(test)
+    ]

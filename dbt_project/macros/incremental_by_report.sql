@@ -1,7 +1,11 @@
 {#-
-Marts incremental by report. Each such mart keeps, in schema build_state, a
-table of the same name: the reports (id, content, extractor, identity) it was
-last built from, written in the same transaction as its rows. A run rebuilds
+Models incremental by report: the marts that hold rows per report, and the
+intermediate models they read those rows from (so neither the marts nor the
+tests compute window functions and pair joins over every report again). Each
+such model keeps, in schema build_state, a table of the same name: the reports
+(id, content, extractor, identity) it was last built from, written in the same
+transaction as its rows. A model reads its upstream incremental models whole
+(they are rebuilt first in the same run). A run rebuilds
 only the rows of the reports that changed, appeared or left since, and of the
 reports whose rows depend on those: a report shares its kept copy with the
 files of its organization and year (int_reports__deduplicated), and its
@@ -9,7 +13,12 @@ year-to-year findings with the previous report of its organization, or of its
 region (int_findings__report_pairs). So around every changed report (its
 identity before and now) the reports of the same organization, region code or
 region name are rebuilt, and around those again. With no ledger, or on
-`dbt build --full-refresh`, a mart is built whole.
+`dbt build --full-refresh`, a model is built whole.
+
+The reports a run rebuilds are worked out once, before the model's rows, into
+build_state.<model>__rebuilt; the delete, the model's filters and the tests
+restricted to what the run rebuilt (macros/get_where_subquery.sql) read them
+from there.
 
 In a model:
     {{ incremental_by_report() }}
@@ -22,7 +31,7 @@ In a model:
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{{ delete_reports_to_rebuild() }}",
+        pre_hook=["{{ record_reports_to_rebuild() }}", "{{ delete_reports_to_rebuild() }}"],
         post_hook="{{ record_reports_built() }}",
     ) }}
 {%- endmacro %}
@@ -35,7 +44,15 @@ In a model:
 {%- endmacro %}
 
 
-{# The columns a report's rows in a mart are a function of, with its identity. #}
+{# The reports the last run of the model `relation` rebuilt (all of them when it was built whole). #}
+{% macro reports_rebuilt(relation) -%}
+    {{ return(api.Relation.create(
+        database=relation.database, schema='build_state', identifier=relation.identifier ~ '__rebuilt'
+    )) }}
+{%- endmacro %}
+
+
+{# The columns a report's rows in a model are a function of, with its identity. #}
 {% macro _ledger_columns() -%}
     report_id, source_sha256, extractor_version, organization, report_year, region_code, region_name
 {%- endmacro %}
@@ -46,80 +63,87 @@ In a model:
 {%- endmacro %}
 
 
-{# The ids of the reports whose rows this run rebuilds, as a subquery. #}
-{% macro reports_to_rebuild() -%}
-    {%- if not _has_ledger() -%}
-        (select report_id from {{ ref('stg_landing__reports') }})
-    {%- else -%}
-        (
-            with
+{# The ids of the reports whose rows this run rebuilds, as a query. #}
+{% macro _reports_to_rebuild() -%}
+    with
 
-            now as (
-                select {{ _ledger_columns() }} from {{ ref('stg_landing__reports') }}
-            ),
+    now as (
+        select {{ _ledger_columns() }} from {{ ref('stg_landing__reports') }}
+    ),
 
-            built as (
-                select {{ _ledger_columns() }} from {{ reports_ledger() }}
-            ),
+    built as (
+        select {{ _ledger_columns() }} from {{ reports_ledger() }}
+    ),
 
-            changed as (
-                (select * from now except select * from built)
-                union all
-                (select * from built except select * from now)
-            ),
+    changed as (
+        (select * from now except select * from built)
+        union all
+        (select * from built except select * from now)
+    ),
 
-            now_keys as (
-                select report_id, 'organization' as kind, organization as key from now
-                union all
-                select report_id, 'region_code', region_code from now
-                union all
-                select report_id, 'region_name', region_name from now
-            ),
+    now_keys as (
+        select report_id, 'organization' as kind, organization as key from now
+        union all
+        select report_id, 'region_code', region_code from now
+        union all
+        select report_id, 'region_name', region_name from now
+    ),
 
-            changed_keys as (
-                select 'organization' as kind, organization as key from changed
-                union
-                select 'region_code', region_code from changed
-                union
-                select 'region_name', region_name from changed
-            ),
+    changed_keys as (
+        select 'organization' as kind, organization as key from changed
+        union
+        select 'region_code', region_code from changed
+        union
+        select 'region_name', region_name from changed
+    ),
 
-            near as (
-                select now_keys.report_id
-                from now_keys
-                inner join changed_keys
-                    on now_keys.kind = changed_keys.kind
-                    and now_keys.key = changed_keys.key
-            ),
+    near as (
+        select now_keys.report_id
+        from now_keys
+        inner join changed_keys
+            on now_keys.kind = changed_keys.kind
+            and now_keys.key = changed_keys.key
+    ),
 
-            near_keys as (
-                select distinct now_keys.kind, now_keys.key
-                from now_keys
-                inner join near
-                    on now_keys.report_id = near.report_id
-                where now_keys.key is not null
-            ),
+    near_keys as (
+        select distinct now_keys.kind, now_keys.key
+        from now_keys
+        inner join near
+            on now_keys.report_id = near.report_id
+        where now_keys.key is not null
+    ),
 
-            nearer as (
-                select now_keys.report_id
-                from now_keys
-                inner join near_keys
-                    on now_keys.kind = near_keys.kind
-                    and now_keys.key = near_keys.key
-            )
+    nearer as (
+        select now_keys.report_id
+        from now_keys
+        inner join near_keys
+            on now_keys.kind = near_keys.kind
+            and now_keys.key = near_keys.key
+    )
 
-            select report_id from changed
-            union
-            select report_id from nearer
-        )
+    select report_id from changed
+    union
+    select report_id from nearer
+{%- endmacro %}
+
+
+{% macro record_reports_to_rebuild() -%}
+    {%- if execute -%}
+        create schema if not exists {{ reports_ledger().without_identifier() }};
+        create or replace table {{ reports_rebuilt(this) }} as
+        {% if is_incremental() and _has_ledger() -%}
+            {{ _reports_to_rebuild() }}
+        {%- else -%}
+            select report_id from {{ ref('stg_landing__reports') }}
+        {%- endif %}
     {%- endif -%}
 {%- endmacro %}
 
 
-{# A filter on the rows of the reports this run rebuilds (every row when the mart is built whole). #}
+{# A filter on the rows of the reports this run rebuilds (every row when the model is built whole). #}
 {% macro rebuilt_only(column) -%}
     {%- if is_incremental() -%}
-        {{ column }} in {{ reports_to_rebuild() }}
+        {{ column }} in (select report_id from {{ reports_rebuilt(this) }})
     {%- else -%}
         true
     {%- endif -%}
@@ -128,7 +152,7 @@ In a model:
 
 {% macro delete_reports_to_rebuild() -%}
     {%- if is_incremental() and _has_ledger() -%}
-        delete from {{ this }} where report_id in {{ reports_to_rebuild() }}
+        delete from {{ this }} where report_id in (select report_id from {{ reports_rebuilt(this) }})
     {%- elif is_incremental() -%}
         delete from {{ this }}
     {%- endif -%}
@@ -137,7 +161,6 @@ In a model:
 
 {% macro record_reports_built() -%}
     {%- if execute -%}
-        create schema if not exists {{ reports_ledger().without_identifier() }};
         create or replace table {{ reports_ledger() }} as
         select {{ _ledger_columns() }} from {{ ref('stg_landing__reports') }}
     {%- endif -%}

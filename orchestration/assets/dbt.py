@@ -109,7 +109,8 @@ def disclosure_dbt_models(
     whole = context.selected_asset_keys == set(context.assets_def.keys) and (
         context.selected_asset_check_keys == set(context.assets_def.check_keys)
     )
-    options, full_refresh = incremental.dbt_build_args(settings, whole)
+    build_args, full_refresh = incremental.dbt_build_args(settings, whole)
+    incremental.forget_built(settings)
     unchanged = (
         _left_unchanged(context) if incremental.leaves_unchanged(whole, full_refresh) else {}
     )
@@ -128,7 +129,7 @@ def disclosure_dbt_models(
     checks = [k for k in context.selected_asset_check_keys if k.asset_key not in seeds]
     progress.emit("stage", name="dbt", total=len(context.selected_asset_keys) + len(checks))
     # profiles.yml reads the build database from --vars.
-    args = ["build", "--vars", json.dumps(settings.dbt_vars()), *options]
+    args = ["build", *build_args]
     with _dbt_bound_to_build():
         # One target folder next to the build database, reused run after run
         # (dagster-dbt's default is a new folder under dbt_project/target each time).
@@ -153,8 +154,7 @@ def disclosure_dbt_models(
                 metadata = {"unique_id": node["unique_id"], "dbt": NOT_RUN[node["resource_type"]]}
                 ahead.append(dg.Output(None, output_name=name, metadata=metadata))
                 progress.emit("dbt", name=name)
-        # Upstream of every table, as Dagster wants a multi-asset's outputs in order.
-        events = ahead + events
+        events = _upstream_first(context, ahead + events)
     # Row counts and column types are read once dbt has ended: while it runs, it
     # holds the build database (DuckDB: one writing process per file).
     yield from _with_table_metadata(context, settings, events)
@@ -180,18 +180,38 @@ NOT_RUN = {
 
 def _left_unchanged(context: dg.AssetExecutionContext) -> dict[str, dict]:
     """Output name -> manifest node of each view and seed an incremental build of
-    the whole project leaves as it is (incremental.UNCHANGED), upstream first."""
+    the whole project leaves as it is (incremental.UNCHANGED)."""
     nodes = json.loads(dbt_project.manifest_path.read_text())["nodes"].values()
-    left = {n["unique_id"]: n for n in incremental.left_unchanged(nodes)}
-    order = graphlib.TopologicalSorter(
-        {uid: [d for d in n["depends_on"].get("nodes", []) if d in left] for uid, n in left.items()}
-    ).static_order()
     translator, assets = DisclosureDbtTranslator(), context.assets_def
     return {
-        assets.get_output_name_for_asset_key(key): left[uid]
-        for uid in order
-        if (key := translator.get_asset_key(left[uid])) in assets.keys
+        assets.get_output_name_for_asset_key(key): node
+        for node in incremental.left_unchanged(nodes)
+        if (key := translator.get_asset_key(node)) in assets.keys
     }
+
+
+def _upstream_first(context: dg.AssetExecutionContext, events: list) -> list:
+    """The events in an upstream-first order of the dbt project's models and
+    seeds (Dagster wants a multi-asset's outputs in dependency order; a view
+    left as it is may read a table this build rebuilt). The sort is stable, so
+    an asset's checks stay after its output."""
+    nodes = json.loads(dbt_project.manifest_path.read_text())["nodes"].values()
+    built = {n["unique_id"]: n for n in nodes if n["resource_type"] in ("model", "seed")}
+    order = graphlib.TopologicalSorter(
+        {
+            uid: [d for d in n["depends_on"].get("nodes", []) if d in built]
+            for uid, n in built.items()
+        }
+    ).static_order()
+    translator = DisclosureDbtTranslator()
+    rank = {translator.get_asset_key(built[uid]): i for i, uid in enumerate(order)}
+    keys = context.assets_def.keys_by_output_name
+
+    def place(event) -> int:
+        key = keys[event.output_name] if isinstance(event, dg.Output) else event.asset_key
+        return rank.get(key, len(rank))
+
+    return sorted(events, key=place)
 
 
 def _with_table_metadata(

@@ -4,7 +4,10 @@
 -- (int_reports__value_differences). The finding belongs to the kept report,
 -- the one the marts hold; related_report_id is the file left out.
 -- expected = the kept file's value, actual = the left-out file's value
--- (NULL where a file gives none: blank or not printed).
+-- (NULL where a file gives none: blank or not printed). Incremental by report:
+-- a kept report's findings are rebuilt with it.
+{{ incremental_by_report() }}
+-- depends_on: {{ ref('stg_landing__reports') }}
 with
 
 rules as (
@@ -28,6 +31,7 @@ conflicts as (
 
     from {{ ref('int_reports__deduplicated') }}
     where resolution = 'conflict'
+        and {{ rebuilt_only('kept_report_id') }}
 
 ),
 

@@ -5,7 +5,9 @@
 -- figures must equal the table, lower bounds (余, 多, ...) must not exceed it,
 -- approximate ones (约, 近, 左右) must be within the tolerance. A figure whose
 -- qualifier no rule lists is not compared.
--- expected = the prose figure, actual = the table value.
+-- expected = the prose figure, actual = the table value. Incremental by report.
+{{ incremental_by_report() }}
+-- depends_on: {{ ref('stg_landing__reports') }}
 with
 
 rules as (
@@ -25,6 +27,7 @@ rules as (
 reports as (
 
     select report_id from {{ ref('int_reports__kept') }}
+    where {{ rebuilt_only('report_id') }}
 
 ),
 
@@ -51,6 +54,7 @@ table_values as (
     where value_source = 'table'
         and applicant_type = 'total'
         and value is not null
+        and report_id in (select reports.report_id from reports)
 
 ),
 

@@ -1,7 +1,10 @@
 -- Each report with the same body's report for the previous year, for the
 -- year-to-year rules. The same body is the same organization; when either
 -- report names no organization, the same region and kind of organization.
--- A body with two reports for one year pairs with both.
+-- A body with two reports for one year pairs with both. Incremental by report:
+-- a report's pairs are rebuilt with it.
+{{ incremental_by_report() }}
+-- depends_on: {{ ref('stg_landing__reports') }}
 with
 
 reports as (
@@ -41,6 +44,7 @@ pairs as (
                 and later.organization_kind = earlier.organization_kind
             )
         )
+    where {{ rebuilt_only('later.report_id') }}
 
 )
 

@@ -4,7 +4,10 @@
 -- (int_indicator_values__kept).
 -- An equation is evaluated only when every one of its cells is printed and
 -- non-blank (blank is unknown, never zero); one row per equation that does
--- not hold: actual = lhs, expected = rhs.
+-- not hold: actual = lhs, expected = rhs. Incremental by report: a report's
+-- equations are evaluated again with it (on its previous report's values).
+{{ incremental_by_report() }}
+-- depends_on: {{ ref('stg_landing__reports') }}
 with
 
 terms as (
@@ -21,6 +24,7 @@ reports as (
         report_year
 
     from {{ ref('int_reports__kept') }}
+    where {{ rebuilt_only('report_id') }}
 
 ),
 
@@ -32,6 +36,7 @@ pairs as (
         related_report_year
 
     from {{ ref('int_findings__report_pairs') }}
+    where report_id in (select reports.report_id from reports)
 
 ),
 
@@ -46,6 +51,11 @@ table_values as (
 
     from {{ ref('int_indicator_values__kept') }}
     where value_source = 'table'
+        and report_id in (
+            select reports.report_id from reports
+            union all
+            select pairs.related_report_id from pairs
+        )
 
 ),
 

@@ -2,12 +2,15 @@
 -- column, source) of a kept report, the occurrence int_indicator_values__ranked
 -- ranks first, with its unit: the one printed with the value, else the
 -- catalog's unit for the report's template, else the code's newest unit.
+{{ incremental_by_report() }}
+-- depends_on: {{ ref('stg_landing__reports') }}
 with
 
 ranked as (
 
     select * from {{ ref('int_indicator_values__ranked') }}
     where occurrence = 1
+        and {{ rebuilt_only('report_id') }}
 
 ),
 

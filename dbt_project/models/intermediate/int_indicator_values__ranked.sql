@@ -3,6 +3,9 @@
 -- occurrence = 1 is the value the marts keep: the first non-blank one in
 -- document order. Later occurrences of a table cell become extraction issues,
 -- so a value printed twice is neither lost nor counted twice.
+-- Incremental by report: every window is within one report.
+{{ incremental_by_report() }}
+-- depends_on: {{ ref('stg_landing__reports') }}
 with
 
 cells as (
@@ -25,6 +28,7 @@ cells as (
 
     from {{ ref('stg_landing__cells') }}
     where indicator_code is not null
+        and {{ rebuilt_only('report_id') }}
 
 ),
 
@@ -59,6 +63,7 @@ narrative_figures as (
     where figures.indicator_code is not null
         and not figures.is_approximate
         and table_totals.value is null
+        and {{ rebuilt_only('figures.report_id') }}
 
 ),
 

@@ -15,9 +15,12 @@
 --              (rule duplicate_conflict).
 -- Either way the reason names the file kept. A report without an organization
 -- or a year is never taken for a duplicate.
+-- Incremental by report: a report's row is rebuilt from every file of its
+-- organization and year.
+{{ incremental_by_report() }}
 with
 
-reports as (
+all_reports as (
 
     select
         report_id,
@@ -25,9 +28,39 @@ reports as (
         source_sha256,
         source_format,
         organization,
-        report_year
+        report_year,
+        organization is not null and report_year is not null as is_identified
 
     from {{ ref('stg_landing__reports') }}
+
+),
+
+rebuilt as (
+
+    select
+        report_id,
+        organization,
+        report_year
+
+    from all_reports
+    where {{ rebuilt_only('report_id') }}
+
+),
+
+-- the reports rebuilt and the other files of their organization and year
+reports as (
+
+    select all_reports.*
+    from all_reports
+    where all_reports.report_id in (select rebuilt.report_id from rebuilt)
+
+    union
+
+    select all_reports.*
+    from all_reports
+    inner join rebuilt
+        on all_reports.organization = rebuilt.organization
+        and all_reports.report_year = rebuilt.report_year
 
 ),
 
@@ -39,6 +72,7 @@ table_values as (
         count(value) filter (where indicator_code is not null) as table_values
 
     from {{ ref('stg_landing__cells') }}
+    where report_id in (select reports.report_id from reports)
     group by report_id
 
 ),
@@ -54,8 +88,7 @@ scored as (
             when 'html' then 3
             when 'text' then 4
             else 5
-        end as format_rank,
-        reports.organization is not null and reports.report_year is not null as is_identified
+        end as format_rank
 
     from reports
     left join table_values
@@ -71,6 +104,7 @@ differences as (
         count(*) as differing_cells
 
     from {{ ref('int_reports__value_differences') }}
+    where report_id in (select reports.report_id from reports)
     group by report_id, other_report_id
 
 ),
@@ -159,6 +193,7 @@ final as (
         end as duplicate_reason
 
     from resolved
+    where report_id in (select rebuilt.report_id from rebuilt)
 
 )
 

@@ -9,7 +9,9 @@
 -- no value does, and so do two different numbers. Two files with no row here
 -- give the same table values: duplicates. int_reports__deduplicated reads this
 -- to tell a duplicate from a conflict. Reports without an organization or a
--- year are never paired.
+-- year are never paired. Incremental by report: a report's rows are rebuilt
+-- with it, against every other file of its organization and year.
+{{ incremental_by_report() }}
 with
 
 reports as (
@@ -36,6 +38,7 @@ pairs as (
         on reports.organization = others.organization
         and reports.report_year = others.report_year
         and reports.report_id <> others.report_id
+    where {{ rebuilt_only('reports.report_id') }}
 
 ),
 
@@ -51,6 +54,11 @@ table_values as (
     from {{ ref('int_indicator_values__ranked') }}
     where value_source = 'table'
         and occurrence = 1
+        and report_id in (
+            select pairs.report_id from pairs
+            union all
+            select pairs.other_report_id from pairs
+        )
 
 ),
 
