@@ -224,3 +224,28 @@ def test_marts_are_tables_or_incremental_by_report():
         else:
             expected = "table" if node["schema"] == "marts" else "view"
             assert config["materialized"] == expected, node["unique_id"]
+
+
+@pytest.mark.unit
+def test_a_build_that_does_not_pass_is_followed_by_a_full_refresh(tmp_path):
+    """The record of the dbt project the marts were built with is dropped before
+    dbt runs and written again only once the build passed: after a build that
+    failed, the next is a full refresh (its tests then read every row)."""
+    from orchestration import code_version, incremental
+    from orchestration.settings import ENV_BUILD_DB, Settings
+
+    settings = Settings.from_env({ENV_BUILD_DB: str(tmp_path / "build.duckdb")})
+    assert incremental.full_refresh_reason(settings) == (
+        "no dbt build of these marts that passed is recorded"
+    )
+    digest = code_version.digest(code_version.DBT)
+    incremental.record_built(settings, digest)
+    assert incremental.full_refresh_reason(settings) is None
+    args, reason = incremental.dbt_build_args(settings, whole_project=True)
+    assert reason is None
+    assert json.loads(args[args.index("--vars") + 1])["tests_on_rebuilt_reports"] is True
+    incremental.forget_built(settings)  # dbt starts, and fails: nothing records it
+    args, reason = incremental.dbt_build_args(settings, whole_project=True)
+    assert reason == "no dbt build of these marts that passed is recorded"
+    assert "--full-refresh" in args
+    assert "tests_on_rebuilt_reports" not in json.loads(args[args.index("--vars") + 1])
