@@ -189,24 +189,32 @@ def test_the_build_passes_its_tests_on_incremental_marts(sequence):
     assert run.ok, (run.failures, run.process.stdout[-3000:])
 
 
-def test_unrelated_reports_are_left_alone_until_a_full_refresh(sequence, tmp_path):
-    """An incremental run rebuilds the rows of the reports near a change only: a
-    row of another county's report altered in the mart stays altered (it was not
-    rewritten); `--full-refresh` rebuilds it from landing."""
+def altered_far_then_changed(sequence, tmp_path, alteration: str):
+    """A copy of the sequence's database with 原州区's 2018 report built too,
+    its rows in fct_indicator_value altered by hand (`set <alteration> and ...`),
+    then 隆德县's 2020 report changed in landing, another county: the next run
+    has nothing to rebuild near 原州区."""
     db = tmp_path / "disclosure.duckdb"
     shutil.copy(sequence[0], db)
-    files = list(STEPS["deleted, the copy too"])
-    files.append(YUANZHOU_2018)
+    files = [*STEPS["deleted, the copy too"], YUANZHOU_2018]
     write_landing(db, files)
     assert dbt(db, *RUN).ok
     with duckdb.connect(str(db)) as con:
         con.execute(
-            "update marts.fct_indicator_value set value = -1 where indicator_code = 'a_new' "
+            f"update marts.fct_indicator_value set {alteration} "
             "and report_id = (select report_id from marts.dim_report "
             "where source_path = '2018/yuanzhou.txt')"
         )
     files[0] = report("2020/longde.txt", "隆德县人民政府", 2020, "隆德县", "640423", (20, 10))
     write_landing(db, files)
+    return db
+
+
+def test_unrelated_reports_are_left_alone_until_a_full_refresh(sequence, tmp_path):
+    """An incremental run rebuilds the rows of the reports near a change only: a
+    row of another county's report altered in the mart stays altered (it was not
+    rewritten); `--full-refresh` rebuilds it from landing."""
+    db = altered_far_then_changed(sequence, tmp_path, "value = -1 where indicator_code = 'a_new'")
 
     def a_new(path):
         with duckdb.connect(str(db), read_only=True) as con:
@@ -229,19 +237,7 @@ def test_the_tests_check_the_rows_rebuilt(sequence, tmp_path):
     rows of the reports the run rebuilt: a wrong applicant type in the row of
     a report nothing changed near is not read again. A plain `dbt test` reads
     every row, and finds it."""
-    db = tmp_path / "disclosure.duckdb"
-    shutil.copy(sequence[0], db)
-    files = [*STEPS["deleted, the copy too"], YUANZHOU_2018]
-    write_landing(db, files)
-    assert dbt(db, *RUN).ok
-    with duckdb.connect(str(db)) as con:
-        con.execute(
-            "update marts.fct_indicator_value set applicant_type = 'nobody' "
-            "where report_id = (select report_id from marts.dim_report "
-            "where source_path = '2018/yuanzhou.txt')"
-        )
-    files[0] = report("2020/longde.txt", "隆德县人民政府", 2020, "隆德县", "640423", (20, 10))
-    write_landing(db, files)
+    db = altered_far_then_changed(sequence, tmp_path, "applicant_type = 'nobody' where true")
     test = "accepted_values_fct_indicator_value_applicant_type"
     build = dbt(db, "build", "--exclude", "test_type:unit", dbt_vars=WHOLE_PROJECT_VARS)
     assert build.ok, build.failures

@@ -17,9 +17,7 @@ passed. Every other test, and every test when the var is not set (a plain
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}
     {%- if _tests_rebuilt_reports_only(relation) -%}
-        {%- set rebuilt -%}
-            report_id in (select report_id from {{ reports_rebuilt(relation) }})
-        {%- endset -%}
+        {%- set rebuilt = _in_rebuilt('report_id', relation) -%}
         {%- set where = rebuilt ~ (' and (' ~ where ~ ')' if where else '') -%}
     {%- endif -%}
     {%- if where -%}

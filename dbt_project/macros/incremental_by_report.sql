@@ -143,16 +143,22 @@ In a model:
 {# A filter on the rows of the reports this run rebuilds (every row when the model is built whole). #}
 {% macro rebuilt_only(column) -%}
     {%- if is_incremental() -%}
-        {{ column }} in (select report_id from {{ reports_rebuilt(this) }})
+        {{ _in_rebuilt(column, this) }}
     {%- else -%}
         true
     {%- endif -%}
 {%- endmacro %}
 
 
+{# Whether `column` is the id of a report the last run of the model `relation` rebuilt. #}
+{% macro _in_rebuilt(column, relation) -%}
+    {{ column }} in (select report_id from {{ reports_rebuilt(relation) }})
+{%- endmacro %}
+
+
 {% macro delete_reports_to_rebuild() -%}
     {%- if is_incremental() and _has_ledger() -%}
-        delete from {{ this }} where report_id in (select report_id from {{ reports_rebuilt(this) }})
+        delete from {{ this }} where {{ _in_rebuilt('report_id', this) }}
     {%- elif is_incremental() -%}
         delete from {{ this }}
     {%- endif -%}
