@@ -191,21 +191,19 @@ def _left_unchanged(context: dg.AssetExecutionContext) -> dict[str, dict]:
 
 
 def _upstream_first(context: dg.AssetExecutionContext, events: list) -> list:
-    """The events in an upstream-first order of the dbt project's models and
-    seeds (Dagster wants a multi-asset's outputs in dependency order; a view
-    left as it is may read a table this build rebuilt). The sort is stable, so
-    an asset's checks stay after its output."""
-    nodes = json.loads(dbt_project.manifest_path.read_text())["nodes"].values()
-    built = {n["unique_id"]: n for n in nodes if n["resource_type"] in ("model", "seed")}
+    """The events in an upstream-first order of the dbt assets (Dagster wants a
+    multi-asset's outputs in dependency order; a view left as it is may read a
+    table this build rebuilt). The sort is stable, so an asset's checks stay
+    after its output."""
+    assets = context.assets_def
     order = graphlib.TopologicalSorter(
         {
-            uid: [d for d in n["depends_on"].get("nodes", []) if d in built]
-            for uid, n in built.items()
+            key: [dep.asset_key for dep in spec.deps if dep.asset_key in assets.keys]
+            for key, spec in assets.specs_by_key.items()
         }
     ).static_order()
-    translator = DisclosureDbtTranslator()
-    rank = {translator.get_asset_key(built[uid]): i for i, uid in enumerate(order)}
-    keys = context.assets_def.keys_by_output_name
+    rank = {key: i for i, key in enumerate(order)}
+    keys = assets.keys_by_output_name
 
     def place(event) -> int:
         key = keys[event.output_name] if isinstance(event, dg.Output) else event.asset_key
