@@ -176,3 +176,17 @@ def test_dim_indicator_has_one_row_per_code(con):
     assert con.execute(
         "select templates, label_zh from marts.dim_indicator where indicator_code = 'review_total'"
     ).fetchone() == ("gov2008+gov2019+gov2021", "行政复议 总计")
+
+
+def test_a_null_key_is_refused_when_the_row_is_written(tmp_path):
+    """The tables' keys are not-null constraints of their contracts: DuckDB refuses
+    the row, and the model fails naming the column."""
+    db = tmp_path / "disclosure.duckdb"
+    write_landing(db, [COUNTY, TOWNSHIP, BROKEN])
+    with duckdb.connect(str(db)) as con:
+        con.execute("update landing.extraction_issues set reason = null")
+    run = dbt(db, "build", "--exclude", "test_type:unit")
+    failed = {uid.split(".")[-1]: (status, message) for uid, status, message in run.failures}
+    status, message = failed["extraction_issue"]
+    assert status == "error"
+    assert "NOT NULL constraint failed: extraction_issue.reason" in message
