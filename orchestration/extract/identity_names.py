@@ -21,6 +21,7 @@ _DEPT_SUFFIXES = (
     "管理委员会", "委员会", "管委会", "办公室", "办事处", "调查队", "中心", "局", "委", "办", "厅", "署",
 )  # fmt: skip
 _SUFFIXES = tuple(sorted(_TOWN_SUFFIXES + _GOV_SUFFIXES + _DEPT_SUFFIXES, key=len, reverse=True))
+_SUFFIX_AT = re.compile("|".join(map(re.escape, _SUFFIXES)))  # the first that matches, as listed
 # What may follow a name and still belong to it (松木塘镇人民政府, 官洲街道办事处, …局办公室).
 _EXTENSIONS = {
     "town": ("人民政府", "政府", "办事处", "办公室"),
@@ -71,9 +72,9 @@ def name_at(
         ch = text[k]
         if not ("\u4e00" <= ch <= "\u9fff") or ch in _STOP:
             return None
-        suffix = next((s for s in _SUFFIXES if text.startswith(s, k)), None)
+        suffix = _SUFFIX_AT.match(text, k)
         if suffix is not None and (
-            name := _accept(text, start, j, k, suffix, last_full, short_town)
+            name := _accept(text, start, j, k, suffix.group(), last_full, short_town)
         ):
             if _PROSE.search(name):
                 return None
