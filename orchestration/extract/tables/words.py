@@ -64,9 +64,14 @@ class Lexicon:
             variant, canonical = variant.translate(_QUOTES), canonical.translate(_QUOTES)
             if canonical in self.kinds and variant not in self.kinds:
                 self.alias[variant] = canonical
-        self._by_first: dict[str, list[str]] = {}
+        by_first: dict[str, list[str]] = {}
         for k in sorted([*self.kinds, *self.alias], key=len, reverse=True):
-            self._by_first.setdefault(k[0], []).append(k)
+            by_first.setdefault(k[0], []).append(k)
+        # First character -> the match of the longest key there (one regex call, not a
+        # startswith per key)
+        self._key_at = {
+            c: re.compile("|".join(map(re.escape, keys))).match for c, keys in by_first.items()
+        }
 
     def canonical(self, key: str) -> str:
         return self.alias.get(key, key)
@@ -114,7 +119,8 @@ class Lexicon:
                 out.append(Word("band", "band", band.group(), tok))
                 i = band.end()
                 continue
-            hit = next((k for k in self._by_first.get(text[i], ()) if text.startswith(k, i)), None)
+            key_at = self._key_at.get(text[i])
+            hit = key_at(text, i) if key_at is not None else None
             if hit is None:
                 unknown += text[i]
                 i += 1
@@ -122,10 +128,10 @@ class Lexicon:
             if unknown:
                 out.append(Word("unknown", "", unknown, tok))
                 unknown = ""
-            key = self.canonical(hit)
-            out.append(Word(self.kinds[key], key, hit, tok, numbering))
+            key = self.canonical(hit.group())
+            out.append(Word(self.kinds[key], key, hit.group(), tok, numbering))
             numbering = ""
-            i += len(hit)
+            i = hit.end()
         if unknown:
             out.append(Word("unknown", "", unknown, tok, numbering))
         return out
