@@ -22,6 +22,9 @@ _PAREN_NUMBER = re.compile(rf"[(（]([{_CN}]{{1,3}})[)）]|(?<![{_CN}])([{_CN}]{
 _BAND = re.compile(rf"第二十条第?[(（]?[{_CN}]{{0,3}}[)）]?项")
 _QUOTES = str.maketrans("", "", "“”‘’\"'「」『』")
 _NOTE = re.compile(r"[(（\[【][^()（）\[\]【】]*[)）\]】]")
+_OPEN_PAREN = re.compile(r"[(（]")
+_UNCLOSED = re.compile(r"[(（][^)）]*$")
+_QIZHONG = re.compile(r"^(?:其中[:：]?)")
 FUZZY_THRESHOLD = 0.8
 
 
@@ -157,12 +160,8 @@ def _pieces(text: str) -> list[tuple[str, str]]:
         prev = None
         while prev != piece:
             prev, piece = piece, _NOTE.sub("", piece)
-        piece = (
-            re.split(r"[(（]", piece, maxsplit=1)[0]
-            if re.search(r"[(（][^)）]*$", piece)
-            else piece
-        )
-        piece = re.sub(r"^(?:其中[:：]?)", "", piece).strip(":：;；,，.。、| ")
+        piece = _OPEN_PAREN.split(piece, maxsplit=1)[0] if _UNCLOSED.search(piece) else piece
+        piece = _QIZHONG.sub("", piece).strip(":：;；,，.。、| ")
         if piece or num:
             cleaned.append((piece, num))
     return cleaned
