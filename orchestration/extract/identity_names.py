@@ -38,9 +38,9 @@ _PROSE = re.compile(
     r"|地址|电话|邮编|主动"
 )
 # Words after which a name may start inside a clause.
-_LEAD = re.compile(
-    r"(?:现将|现公布|公布|特向社会公开|向社会公开|总结|请与|请联系|联系|通过|由|经|是|对|在|为|将)$"
-)
+_LEADS = "现将|现公布|公布|特向社会公开|向社会公开|总结|请与|请联系|联系|通过|由|经|是|对|在|为|将"
+_LEAD = re.compile(rf"(?:{_LEADS})$")
+_LEAD_LAST = {w[-1] for w in _LEADS.split("|")}  # only after these can one end
 _BOUNDARY = set(",.;:!?、。()[]<>《》“”\"'|/ \n\t—-·")
 _LEVEL_PREFIX = "区县市州旗盟省"
 _WE = re.compile(r"(?:我|本)(镇|乡|街道|局|委|中心|办|区|县|市)")
@@ -122,7 +122,7 @@ def _starts(text: str, spans: dict[int, int]) -> Iterator[int]:
             text[i - 1] == "年" and i >= 2 and text[i - 2].isdigit() and text[i] != "度"
         ) or (text[i - 2 : i] == "年度" and i >= 3 and text[i - 3].isdigit())
         boundary = i == 0 or text[i - 1] in _BOUNDARY or i in spans or after_year
-        if boundary or _LEAD.search(text, max(0, i - 6), i):
+        if boundary or (text[i - 1] in _LEAD_LAST and _LEAD.search(text, max(0, i - 6), i)):
             yield i
 
 
