@@ -21,6 +21,7 @@ _DEPT_SUFFIXES = (
     "管理委员会", "委员会", "管委会", "办公室", "办事处", "调查队", "中心", "局", "委", "办", "厅", "署",
 )  # fmt: skip
 _SUFFIXES = tuple(sorted(_TOWN_SUFFIXES + _GOV_SUFFIXES + _DEPT_SUFFIXES, key=len, reverse=True))
+_SUFFIX_AT = re.compile("|".join(map(re.escape, _SUFFIXES)))  # the first that matches, as listed
 # What may follow a name and still belong to it (松木塘镇人民政府, 官洲街道办事处, …局办公室).
 _EXTENSIONS = {
     "town": ("人民政府", "政府", "办事处", "办公室"),
@@ -37,9 +38,9 @@ _PROSE = re.compile(
     r"|地址|电话|邮编|主动"
 )
 # Words after which a name may start inside a clause.
-_LEAD = re.compile(
-    r"(?:现将|现公布|公布|特向社会公开|向社会公开|总结|请与|请联系|联系|通过|由|经|是|对|在|为|将)$"
-)
+_LEADS = "现将|现公布|公布|特向社会公开|向社会公开|总结|请与|请联系|联系|通过|由|经|是|对|在|为|将"
+_LEAD = re.compile(rf"(?:{_LEADS})$")
+_LEAD_LAST = {w[-1] for w in _LEADS.split("|")}  # only after these can one end
 _BOUNDARY = set(",.;:!?、。()[]<>《》“”\"'|/ \n\t—-·")
 _LEVEL_PREFIX = "区县市州旗盟省"
 _WE = re.compile(r"(?:我|本)(镇|乡|街道|局|委|中心|办|区|县|市)")
@@ -71,9 +72,9 @@ def name_at(
         ch = text[k]
         if not ("\u4e00" <= ch <= "\u9fff") or ch in _STOP:
             return None
-        suffix = next((s for s in _SUFFIXES if text.startswith(s, k)), None)
+        suffix = _SUFFIX_AT.match(text, k)
         if suffix is not None and (
-            name := _accept(text, start, j, k, suffix, last_full, short_town)
+            name := _accept(text, start, j, k, suffix.group(), last_full, short_town)
         ):
             if _PROSE.search(name):
                 return None
@@ -121,7 +122,7 @@ def _starts(text: str, spans: dict[int, int]) -> Iterator[int]:
             text[i - 1] == "年" and i >= 2 and text[i - 2].isdigit() and text[i] != "度"
         ) or (text[i - 2 : i] == "年度" and i >= 3 and text[i - 3].isdigit())
         boundary = i == 0 or text[i - 1] in _BOUNDARY or i in spans or after_year
-        if boundary or _LEAD.search(text, max(0, i - 6), i):
+        if boundary or (text[i - 1] in _LEAD_LAST and _LEAD.search(text, max(0, i - 6), i)):
             yield i
 
 

@@ -9,6 +9,7 @@ the table parsers can rebuild row hierarchies.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ _NUMBERING = re.compile(
 _EDGE_PUNCT = re.compile(r"^[:;,.、\s\-—|]+|[:;,.、\s\-—|]+$")
 
 
+@functools.lru_cache(maxsize=8192)  # the same labels and cells come back many times
 def clean(text: str) -> str:
     """Canonical form of printed text: NFKC, no markup, single spaces."""
     text = unicodedata.normalize("NFKC", text)
@@ -50,6 +52,7 @@ def strip_numbering(key: str) -> str:
         key = key[m.end() :]
 
 
+@functools.lru_cache(maxsize=8192)
 def label_key(text: str) -> str:
     """The matching key of a label: no numbering, notes, markup or spaces."""
     key = drop_notes(strip_numbering(squash(text)))
@@ -66,6 +69,8 @@ _NOTE_PAIRS = {")": "(", "]": "[", ">": "<", "〕": "〔"}
 def drop_notes(text: str) -> str:
     """Text without its notes in brackets, nested ones too: notes say how to count, never
     what is counted. One pass with a stack, so a line of a thousand brackets stays cheap."""
+    if not any(b in text for b in _NOTE_PAIRS.values()):
+        return text  # no note opens: most labels
     out: list[str] = []
     opened: list[tuple[str, int]] = []  # (bracket, where its note starts in out)
     for c in text:

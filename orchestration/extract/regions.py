@@ -355,26 +355,31 @@ def resolve(organization_or_title: str, context: str = "") -> RegionMatch:
 
 
 @functools.cache
-def _first_chars_with_former() -> set[str]:
+def _name_lengths() -> dict[str, tuple[int, ...]]:
+    """First character -> the lengths, longest first, of the full, short and former
+    names of two or more characters it begins: the text scan tries only those."""
     ix = _index()
-    return ix.first_chars | {n[0] for n in ix.former}
+    lengths: dict[str, set[int]] = {}
+    for name in [*ix.full, *ix.short, *ix.former]:
+        if len(name) >= 2:
+            lengths.setdefault(name[0], set()).add(len(name))
+    return {c: tuple(sorted(ns, reverse=True)) for c, ns in lengths.items()}
 
 
 def division_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each division name in free text: full, short or former (longest at
     each position)."""
     ix = _index()
-    first = _first_chars_with_former()
+    lengths = _name_lengths()
     spans = []
     i = 0
     while i < len(text):
-        if text[i] in first:
-            for n in range(min(ix.maxlen, len(text) - i), 1, -1):
-                s = text[i : i + n]
-                if s in ix.full or s in ix.short or s in ix.former:
-                    spans.append((i, i + n))
-                    i += n - 1
-                    break
+        for n in lengths.get(text[i], ()):
+            s = text[i : i + n]
+            if len(s) == n and (s in ix.full or s in ix.short or s in ix.former):
+                spans.append((i, i + n))
+                i += n - 1
+                break
         i += 1
     return spans
 

@@ -41,11 +41,13 @@ NOT_PLAIN = re.compile(
 )
 _NOT_A_VALUE_AFTER = re.compile(r"^\s*(?:年|月|日|号|时|%|％|个百分点|周岁|岁|倍)")
 _NUMBERING_AFTER = re.compile(r"^[.、．]\s*")
+_DIGIT_AHEAD = re.compile(r"[+\-]?\d")
 _COMMENT = re.compile(r"<!--.*?-->|<!\[[^\]]*\]>", re.DOTALL)
 # Characters a mirror site or converter put in place of one it could not show.
 _NOISE = re.compile(r"[?？\ufffd](?=\s*\d)")
 _SPACE = re.compile(r"\s+")
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_RULE_CHARS = frozenset("—-─_")  # a cell of only these is drawn empty
 
 
 @dataclass
@@ -93,7 +95,7 @@ def _lex(text: str, raw: str, row: Row, ri: int, col: int | None, whole_cell: bo
     """Tokens of one cell (or one line of free text)."""
     text = _NOISE.sub("", text)
     squashed = _SPACE.sub("", text)
-    if whole_cell and (not squashed or squashed in DASHES or set(squashed) <= set("—-─_")):
+    if whole_cell and (not squashed or squashed in DASHES or set(squashed) <= _RULE_CHARS):
         return [Tok("blank", "", raw, ri, col, row.locator, row.page, row.line, in_cell=True)]
     if whole_cell and NOT_PLAIN.fullmatch(squashed):
         # 1E3, NaN, #DIV/0!: a cell, so the row keeps its columns, but no value to trust
@@ -133,7 +135,7 @@ def _lex(text: str, raw: str, row: Row, ri: int, col: int | None, whole_cell: bo
         if digits:
             # Digits touching a label or another number (no space between) may be several cells.
             glued_left = bool(_CJK.search(before[-1:])) or (not before and prev_end == m.start())
-            glued_right = bool(numbering) or bool(re.match(r"[+\-]?\d", after))
+            glued_right = bool(numbering) or bool(_DIGIT_AHEAD.match(after))
             out.append(
                 Tok(
                     "num",
@@ -166,16 +168,17 @@ def _lex(text: str, raw: str, row: Row, ri: int, col: int | None, whole_cell: bo
 
 
 _OPEN, _CLOSE = "(（[【", ")）]】"
+_CLAUSE_END = re.compile(r"[。；;]")
 _NOTE_REACH = 40  # characters; a note is short, an unclosed bracket in the prose is not a note
 
 
 def _inside_note(before: str, after: str) -> bool:
     """Whether a number stands inside brackets (also a note wrapped from the line above)."""
-    before = re.split(r"[。；;]", before[-_NOTE_REACH:])[-1]
-    depth = sum(c in _OPEN for c in before) - sum(c in _CLOSE for c in before)
+    before = _CLAUSE_END.split(before[-_NOTE_REACH:])[-1]
+    depth = sum(map(before.count, _OPEN)) - sum(map(before.count, _CLOSE))
     if depth > 0:
         return True
-    for c in re.split(r"[。；;]", after[:_NOTE_REACH])[0]:
+    for c in _CLAUSE_END.split(after[:_NOTE_REACH], maxsplit=1)[0]:
         if c in _OPEN:
             return False
         if c in _CLOSE:
@@ -194,7 +197,7 @@ def tokens(rows: list[Row]) -> list[Tok]:
     for ri, row in enumerate(rows):
         originals = row.original or row.cells
         for ci, cell in enumerate(row.cells):
-            text = clean(_COMMENT.sub("", cell))
+            text = clean(_COMMENT.sub("", cell) if "<!" in cell else cell)
             raw = originals[ci] if ci < len(originals) else cell
             whole_cell = row.tabular or _is_lone_value(text)
             toks = _lex(text, raw, row, ri, ci if row.tabular else None, whole_cell=whole_cell)

@@ -22,6 +22,9 @@ _PAREN_NUMBER = re.compile(rf"[(（]([{_CN}]{{1,3}})[)）]|(?<![{_CN}])([{_CN}]{
 _BAND = re.compile(rf"第二十条第?[(（]?[{_CN}]{{0,3}}[)）]?项")
 _QUOTES = str.maketrans("", "", "“”‘’\"'「」『』")
 _NOTE = re.compile(r"[(（\[【][^()（）\[\]【】]*[)）\]】]")
+_OPEN_PAREN = re.compile(r"[(（]")
+_UNCLOSED = re.compile(r"[(（][^)）]*$")
+_QIZHONG = re.compile(r"^(?:其中[:：]?)")
 FUZZY_THRESHOLD = 0.8
 
 
@@ -64,9 +67,14 @@ class Lexicon:
             variant, canonical = variant.translate(_QUOTES), canonical.translate(_QUOTES)
             if canonical in self.kinds and variant not in self.kinds:
                 self.alias[variant] = canonical
-        self._by_first: dict[str, list[str]] = {}
+        by_first: dict[str, list[str]] = {}
         for k in sorted([*self.kinds, *self.alias], key=len, reverse=True):
-            self._by_first.setdefault(k[0], []).append(k)
+            by_first.setdefault(k[0], []).append(k)
+        # First character -> the match of the longest key there (one regex call, not a
+        # startswith per key)
+        self._key_at = {
+            c: re.compile("|".join(map(re.escape, keys))).match for c, keys in by_first.items()
+        }
 
     def canonical(self, key: str) -> str:
         return self.alias.get(key, key)
@@ -114,7 +122,8 @@ class Lexicon:
                 out.append(Word("band", "band", band.group(), tok))
                 i = band.end()
                 continue
-            hit = next((k for k in self._by_first.get(text[i], ()) if text.startswith(k, i)), None)
+            key_at = self._key_at.get(text[i])
+            hit = key_at(text, i) if key_at is not None else None
             if hit is None:
                 unknown += text[i]
                 i += 1
@@ -122,10 +131,10 @@ class Lexicon:
             if unknown:
                 out.append(Word("unknown", "", unknown, tok))
                 unknown = ""
-            key = self.canonical(hit)
-            out.append(Word(self.kinds[key], key, hit, tok, numbering))
+            key = self.canonical(hit.group())
+            out.append(Word(self.kinds[key], key, hit.group(), tok, numbering))
             numbering = ""
-            i += len(hit)
+            i = hit.end()
         if unknown:
             out.append(Word("unknown", "", unknown, tok, numbering))
         return out
@@ -151,12 +160,8 @@ def _pieces(text: str) -> list[tuple[str, str]]:
         prev = None
         while prev != piece:
             prev, piece = piece, _NOTE.sub("", piece)
-        piece = (
-            re.split(r"[(（]", piece, maxsplit=1)[0]
-            if re.search(r"[(（][^)）]*$", piece)
-            else piece
-        )
-        piece = re.sub(r"^(?:其中[:：]?)", "", piece).strip(":：;；,，.。、| ")
+        piece = _OPEN_PAREN.split(piece, maxsplit=1)[0] if _UNCLOSED.search(piece) else piece
+        piece = _QIZHONG.sub("", piece).strip(":：;；,，.。、| ")
         if piece or num:
             cleaned.append((piece, num))
     return cleaned
