@@ -81,7 +81,9 @@ class _Index:
     short: dict[str, list[_Div]]  # current short names (贺兰, 银川, 宁夏)
     former: dict[str, list[_Div]]  # names abolished since FIRST_YEAR
     maxlen: int
-    first_chars: set[str]  # lets the text scan skip most positions
+    # First character -> the lengths, longest first, of the names of two or more
+    # characters it begins: the text scans try only those.
+    name_lengths: dict[str, tuple[int, ...]]
     with_children: set[str]  # codes of divisions with counties (not 东莞市, 中山市, ...)
 
 
@@ -148,9 +150,13 @@ def _index() -> _Index:
                 seen.add((d.name, d.code))
                 former.setdefault(d.name, []).append(d)
     maxlen = max(map(len, [*full, *short, *former]))
-    first_chars = {n[0] for n in [*full, *short]}
+    lengths: dict[str, set[int]] = {}
+    for name in [*full, *short, *former]:
+        if len(name) >= 2:
+            lengths.setdefault(name[0], set()).add(len(name))
+    name_lengths = {c: tuple(sorted(ns, reverse=True)) for c, ns in lengths.items()}
     with_children = {d.parent.code for d in current if d.parent}
-    return _Index(current, full, short, former, maxlen, first_chars, with_children)
+    return _Index(current, full, short, former, maxlen, name_lengths, with_children)
 
 
 @functools.cache
@@ -194,13 +200,10 @@ def _mentions(text: str, ix: _Index) -> Counter:
     found: Counter = Counter()
     i = 0
     while i < len(text):
-        if text[i] not in ix.first_chars:
-            i += 1
-            continue
-        for n in range(min(ix.maxlen, len(text) - i), 1, -1):
+        for n in ix.name_lengths.get(text[i], ()):
             s = text[i : i + n]
             hits = ix.full.get(s) or [d for d in ix.short.get(s, ()) if d.level != "county"]
-            if hits:
+            if len(s) == n and hits:
                 found.update(hits)
                 i += n - 1
                 break
@@ -354,27 +357,14 @@ def resolve(organization_or_title: str, context: str = "") -> RegionMatch:
     )
 
 
-@functools.cache
-def _name_lengths() -> dict[str, tuple[int, ...]]:
-    """First character -> the lengths, longest first, of the full, short and former
-    names of two or more characters it begins: the text scan tries only those."""
-    ix = _index()
-    lengths: dict[str, set[int]] = {}
-    for name in [*ix.full, *ix.short, *ix.former]:
-        if len(name) >= 2:
-            lengths.setdefault(name[0], set()).add(len(name))
-    return {c: tuple(sorted(ns, reverse=True)) for c, ns in lengths.items()}
-
-
 def division_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each division name in free text: full, short or former (longest at
     each position)."""
     ix = _index()
-    lengths = _name_lengths()
     spans = []
     i = 0
     while i < len(text):
-        for n in lengths.get(text[i], ()):
+        for n in ix.name_lengths.get(text[i], ()):
             s = text[i : i + n]
             if len(s) == n and (s in ix.full or s in ix.short or s in ix.former):
                 spans.append((i, i + n))
