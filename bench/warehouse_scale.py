@@ -50,7 +50,7 @@ import time
 from pathlib import Path
 
 from bench.run import code_state, machine, table
-from orchestration.incremental import WHOLE_PROJECT_OPTIONS, WHOLE_PROJECT_VARS
+from orchestration.incremental import WHOLE_PROJECT_VARS, whole_project_options
 from orchestration.project import DBT_EXECUTABLE
 from orchestration.settings import Settings, connect
 
@@ -61,8 +61,9 @@ DEFAULT_STEPS = STEPS[:-1]
 LANDING_STEPS = {"generate": [], "add_one": ["--add-one"], "change_one": ["--change-one"]}
 # As `disclosure build` runs them (orchestration/incremental.py): the unit tests only
 # with the first build and a full refresh; an incremental build leaves the views and
-# seeds as they are.
-INCREMENTAL = WHOLE_PROJECT_OPTIONS
+# seeds as they are, and the tests that read only those (its options come from the
+# manifest the full build wrote).
+INCREMENTAL = "incremental"
 DBT_AFTER = {
     "full": [],
     "noop": INCREMENTAL,
@@ -260,14 +261,20 @@ def run_step(step: str, n: int, a, work: Path, project: Path, db: Path) -> dict:
         if run["exit"] or step == "generate":
             out.update(file_size(db))
             return out
-    extra = ["--full-refresh"] if a.full_refresh else list(DBT_AFTER[step])
+    target = work / "dbt-target"
+    incremental = DBT_AFTER[step] == INCREMENTAL and not a.full_refresh
+    if a.full_refresh:
+        extra = ["--full-refresh"]
+    elif incremental:
+        extra = whole_project_options(json.loads((target / "manifest.json").read_text()))
+    else:
+        extra = list(DBT_AFTER[step])
     if a.threads:
         extra += ["--threads", str(a.threads)]
     step_vars = dbt_vars(db, a.memory_mb)
-    if DBT_AFTER[step] is INCREMENTAL and not a.full_refresh:
+    if incremental:
         step_vars |= WHOLE_PROJECT_VARS  # tests on the rows rebuilt, as `disclosure build`
     cmd = dbt_command(project, step_vars, work, extra)
-    target = work / "dbt-target"
     (target / "run_results.json").unlink(missing_ok=True)
     run = timed(cmd, work / f"{step}_dbt.log", env=dbt_env())
     run["command"] = " ".join(cmd[: 2 + len(extra)])

@@ -10,12 +10,14 @@ did not pass, or when asked, the build is a full refresh. The unit tests check
 the dbt project itself, not the data, so they run with a full refresh only: an
 incremental build follows a build that passed them on the same project. For
 the same reason an incremental build of the whole project leaves the views and
-seeds as they are (`UNCHANGED`), runs every data test on the models, and the
-tests that can check a row apart from the others check the rows rebuilt.
+seeds as they are (`UNCHANGED`) and the tests that read only seeds and views
+over seeds (`fixed_tests`); the other data tests run, and those that can check
+a row apart from the others check the rows rebuilt.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Mapping
 
@@ -55,17 +57,13 @@ def full_refresh_reason(settings: Settings) -> str | None:
 # With the dbt project unchanged since the last build that passed, an incremental
 # build of the whole project cannot change a view (its SQL is the one in the
 # database; its rows are landing's, read when it is queried) or a seed (the seeds
-# are part of the project's digest): they are not run again, nor the seeds' tests.
-# Every data test on a model still runs: "empty" indirect selection keeps a view's
-# tests when the view is left out.
-UNCHANGED = ("config.materialized:view", "resource_type:seed", "path:seeds")
-# One --exclude: dagster-dbt takes one value per flag (a dbt union, space-separated).
-WHOLE_PROJECT_OPTIONS = [
-    "--exclude",
-    " ".join(("test_type:unit", *UNCHANGED)),
-    "--indirect-selection",
-    "empty",
-]
+# are part of the project's digest): they are not run again. Nor are the data
+# tests that read only seeds and views over seeds (fixed_tests): they read what
+# they read in that build. Every other data test still runs: "empty" indirect
+# selection keeps a view's tests when the view is left out.
+UNCHANGED = ("config.materialized:view", "resource_type:seed")
+# What a view or seed is built from: the rows of none but these.
+_FIXED_PARENTS = ("seed", "view", "ephemeral")
 # And the tests on a model incremental by report check the rows of the reports
 # it rebuilt (dbt_project/macros/get_where_subquery.sql): sound because the rows
 # of the others passed the same tests in the last build, which passed (a build
@@ -73,10 +71,50 @@ WHOLE_PROJECT_OPTIONS = [
 WHOLE_PROJECT_VARS = {"tests_on_rebuilt_reports": True}
 
 
-def dbt_build_args(settings: Settings, whole_project: bool) -> tuple[list[str], str | None]:
+def whole_project_options(manifest: Mapping) -> list[str]:
+    """The selection of an incremental build of the whole project: everything
+    but the unit tests, what the build leaves as it is (UNCHANGED) and the
+    fixed tests of the dbt manifest `manifest`."""
+    fixed = [f"fqn:{manifest['nodes'][uid]['name']}" for uid in fixed_tests(manifest)]
+    # One --exclude: dagster-dbt takes one value per flag (a dbt union, space-separated).
+    return [
+        "--exclude",
+        " ".join(("test_type:unit", *UNCHANGED, *fixed)),
+        "--indirect-selection",
+        "empty",
+    ]
+
+
+def fixed_tests(manifest: Mapping) -> list[str]:
+    """The unique ids of the data tests whose every input, however far up, is a
+    seed or a view over seeds: with the dbt project unchanged they give the
+    result they gave in the last build."""
+    nodes, parents = manifest["nodes"], manifest["parent_map"]
+
+    @functools.cache
+    def fixed(uid: str) -> bool:
+        node = nodes.get(uid)  # None: a source, landing's rows
+        if node is None:
+            return False
+        kind = node["resource_type"]
+        if kind == "model":
+            kind = node["config"].get("materialized")
+        return kind in _FIXED_PARENTS and all(fixed(p) for p in parents[uid])
+
+    return sorted(
+        uid
+        for uid, node in nodes.items()
+        if node["resource_type"] == "test" and all(fixed(p) for p in parents[uid])
+    )
+
+
+def dbt_build_args(
+    settings: Settings, whole_project: bool, manifest: Mapping
+) -> tuple[list[str], str | None]:
     """The arguments of `dbt build` (--vars among them), and the full refresh's
     reason. `whole_project`: every model, seed and test is asked for (not a
-    subset, whose tests dagster-dbt selects through the models chosen)."""
+    subset, whose tests dagster-dbt selects through the models chosen);
+    `manifest`: the dbt project's manifest."""
     reason = full_refresh_reason(settings)
     dbt_vars = settings.dbt_vars()
     if reason:
@@ -84,7 +122,7 @@ def dbt_build_args(settings: Settings, whole_project: bool) -> tuple[list[str], 
     elif not leaves_unchanged(whole_project, reason):
         options = ["--exclude", "test_type:unit"]
     else:
-        options = list(WHOLE_PROJECT_OPTIONS)
+        options = whole_project_options(manifest)
         dbt_vars |= WHOLE_PROJECT_VARS
     return ["--vars", json.dumps(dbt_vars), *options], reason
 

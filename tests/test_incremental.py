@@ -100,13 +100,31 @@ def test_nothing_changed_nothing_parsed_same_marts(builds):
     assert builds["noop_marts"] == builds["session"]
 
 
+# The views built from seeds alone, whose tests an incremental build leaves out.
+VIEWS_OVER_SEEDS = {
+    "int_findings__equation_rules",
+    "int_findings__equation_terms",
+    "int_findings__row_total_terms",
+    "int_findings__section_sum_terms",
+    "int_findings__sum_of_terms",
+    "int_findings__written_terms",
+    "int_indicators__newest_template",
+    "stg_seeds__indicator_labels",
+}
+
+
 @pytest.mark.e2e
 def test_the_incremental_build_leaves_views_and_seeds_and_runs_every_model_test(builds):
     """With the dbt project unchanged, dbt runs the table and incremental models and
-    every data test on a model (those on views too), not the views, the seeds, the
-    seeds' tests or the unit tests; the progress still counts up to its total."""
+    every data test on a model (those on views over landing too), not the views,
+    the seeds, the tests that read only seeds and views over seeds, or the unit
+    tests; the progress still counts up to its total."""
     nodes = json.loads(dbt_project.manifest_path.read_text())["nodes"]
     ran = builds["change_nodes"]
+
+    def over_seeds(uid: str) -> bool:
+        parent = nodes.get(nodes[uid].get("attached_node") or "", {})
+        return parent.get("resource_type") == "seed" or parent.get("name") in VIEWS_OVER_SEEDS
 
     def kind(uid: str) -> str:
         n = nodes[uid]
@@ -121,8 +139,10 @@ def test_the_incremental_build_leaves_views_and_seeds_and_runs_every_model_test(
         uid
         for uid in nodes
         if kind(uid) in ("table", "incremental", "test on model", "test on singular")
+        and not over_seeds(uid)
     }
     assert ran == expected
+    assert len([uid for uid in nodes if kind(uid) == "test on model" and over_seeds(uid)]) == 54
     assert {kind(uid) for uid in nodes} - {kind(uid) for uid in ran} == {
         "view",
         "seed",
@@ -241,11 +261,59 @@ def test_a_build_that_does_not_pass_is_followed_by_a_full_refresh(tmp_path):
     digest = code_version.digest(code_version.DBT)
     incremental.record_built(settings, digest)
     assert incremental.full_refresh_reason(settings) is None
-    args, reason = incremental.dbt_build_args(settings, whole_project=True)
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    args, reason = incremental.dbt_build_args(settings, whole_project=True, manifest=manifest)
     assert reason is None
     assert json.loads(args[args.index("--vars") + 1])["tests_on_rebuilt_reports"] is True
     incremental.forget_built(settings)  # dbt starts, and fails: nothing records it
-    args, reason = incremental.dbt_build_args(settings, whole_project=True)
+    args, reason = incremental.dbt_build_args(settings, whole_project=True, manifest=manifest)
     assert reason == "no dbt build of these marts that passed is recorded"
     assert "--full-refresh" in args
     assert "tests_on_rebuilt_reports" not in json.loads(args[args.index("--vars") + 1])
+
+
+@pytest.mark.unit
+def test_only_tests_that_read_seeds_and_views_over_seeds_are_fixed():
+    """A test is left out of an incremental build only when everything above it,
+    however far, is a seed or a view: one row of landing or one table on the way
+    and it runs."""
+    from orchestration import incremental
+
+    def model(name, materialized):
+        return {"resource_type": "model", "name": name, "config": {"materialized": materialized}}
+
+    def test(name):
+        return {"resource_type": "test", "name": name, "config": {}}
+
+    nodes = {
+        "seed.p.rules": {"resource_type": "seed", "name": "rules", "config": {}},
+        "model.p.terms": model("terms", "view"),  # rules
+        "model.p.stg": model("stg", "view"),  # landing
+        "model.p.dim": model("dim", "table"),  # rules
+        "test.p.on_rules": test("on_rules"),
+        "test.p.on_terms": test("on_terms"),
+        "test.p.on_stg": test("on_stg"),
+        "test.p.on_dim": test("on_dim"),
+        "test.p.terms_to_stg": test("terms_to_stg"),  # relationships: terms and stg
+    }
+    parents = {
+        "seed.p.rules": [],
+        "model.p.terms": ["seed.p.rules"],
+        "model.p.stg": ["source.p.landing.cells"],
+        "model.p.dim": ["model.p.terms"],
+        "test.p.on_rules": ["seed.p.rules"],
+        "test.p.on_terms": ["model.p.terms"],
+        "test.p.on_stg": ["model.p.stg"],
+        "test.p.on_dim": ["model.p.dim"],
+        "test.p.terms_to_stg": ["model.p.terms", "model.p.stg"],
+    }
+    manifest = {"nodes": nodes, "parent_map": parents}
+    assert incremental.fixed_tests(manifest) == ["test.p.on_rules", "test.p.on_terms"]
+    options = incremental.whole_project_options(manifest)
+    assert options[options.index("--exclude") + 1].split() == [
+        "test_type:unit",
+        "config.materialized:view",
+        "resource_type:seed",
+        "fqn:on_rules",
+        "fqn:on_terms",
+    ]

@@ -109,24 +109,24 @@ def disclosure_dbt_models(
     whole = context.selected_asset_keys == set(context.assets_def.keys) and (
         context.selected_asset_check_keys == set(context.assets_def.check_keys)
     )
-    build_args, full_refresh = incremental.dbt_build_args(settings, whole)
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    build_args, full_refresh = incremental.dbt_build_args(settings, whole, manifest)
     incremental.forget_built(settings)
-    unchanged = (
-        _left_unchanged(context) if incremental.leaves_unchanged(whole, full_refresh) else {}
-    )
+    leaves = incremental.leaves_unchanged(whole, full_refresh)
+    unchanged = _left_unchanged(context, manifest) if leaves else {}
     context.log.info(
         f"full refresh: {full_refresh}"
         if full_refresh
         else "incremental: the marts rebuild the rows of the reports that changed"
         + (f"; {len(unchanged)} views and seeds are left as they are" if unchanged else "")
     )
-    # The seeds' tests are not run either (incremental.UNCHANGED).
-    seeds = {
-        context.assets_def.keys_by_output_name[name]
-        for name, node in unchanged.items()
-        if node["resource_type"] == "seed"
-    }
-    checks = [k for k in context.selected_asset_check_keys if k.asset_key not in seeds]
+    # Nor the tests whose result the project fixes (incremental.fixed_tests).
+    fixed = (
+        {manifest["nodes"][uid]["name"] for uid in incremental.fixed_tests(manifest)}
+        if leaves
+        else set()
+    )
+    checks = [k for k in context.selected_asset_check_keys if k.name not in fixed]
     progress.emit("stage", name="dbt", total=len(context.selected_asset_keys) + len(checks))
     # profiles.yml reads the build database from --vars.
     args = ["build", *build_args]
@@ -178,14 +178,13 @@ NOT_RUN = {
 }
 
 
-def _left_unchanged(context: dg.AssetExecutionContext) -> dict[str, dict]:
+def _left_unchanged(context: dg.AssetExecutionContext, manifest: Mapping) -> dict[str, dict]:
     """Output name -> manifest node of each view and seed an incremental build of
     the whole project leaves as it is (incremental.UNCHANGED)."""
-    nodes = json.loads(dbt_project.manifest_path.read_text())["nodes"].values()
     translator, assets = DisclosureDbtTranslator(), context.assets_def
     return {
         assets.get_output_name_for_asset_key(key): node
-        for node in incremental.left_unchanged(nodes)
+        for node in incremental.left_unchanged(manifest["nodes"].values())
         if (key := translator.get_asset_key(node)) in assets.keys
     }
 
