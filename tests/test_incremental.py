@@ -31,6 +31,16 @@ def columns_with(path, column: str) -> list[tuple[str, str]]:
         ).fetchall()
 
 
+def comments(path) -> list[tuple]:
+    """The marts' table and column comments (dbt's descriptions)."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(
+            "select table_name, null, comment from duckdb_tables() where schema_name = 'marts' "
+            "union all select table_name, column_name, comment from duckdb_columns() "
+            "where schema_name = 'marts' order by all"
+        ).fetchall()
+
+
 def edit_one_value(raw, warehouse) -> tuple[str, float, float]:
     """Change one integer table value of CHANGED in its text; returns
     (source_locator, old value, new value)."""
@@ -70,6 +80,7 @@ def builds(built_warehouse_dirs, settings_env, tmp_path_factory):
     shutil.copyfile(session_warehouse.parent / "cache" / "extractions.duckdb", cache)
     warehouse = root / "warehouse" / "disclosure.duckdb"
     out = {"raw": raw, "warehouse": warehouse, "session": mart_rows(session_warehouse)}
+    out["session_comments"] = comments(session_warehouse)
     with settings_env(raw, warehouse, cache=cache):
         out["noop"] = CliRunner().invoke(main, ["build", "--progress"])
         assert out["noop"].exit_code == 0, out["noop"].output
@@ -79,6 +90,7 @@ def builds(built_warehouse_dirs, settings_env, tmp_path_factory):
         out["change"] = CliRunner().invoke(main, ["build", "--progress"])
         assert out["change"].exit_code == 0, out["change"].output
         out["change_marts"] = mart_rows(warehouse)
+        out["change_comments"] = comments(warehouse)
         results = warehouse.parent / "build" / "dbt-target" / "run_results.json"
         out["change_nodes"] = {r["unique_id"] for r in json.loads(results.read_text())["results"]}
         out["full_refresh"] = CliRunner().invoke(main, ["build", "--full-refresh", "--progress"])
@@ -150,6 +162,15 @@ def test_the_incremental_build_leaves_views_and_seeds_and_runs_every_model_test(
     }
     counts = re.findall(r"^dbt \[(\d+)/(\d+)\]$", builds["change"].output, re.M)
     assert counts and counts[-1][0] == counts[-1][1]
+
+
+@pytest.mark.e2e
+def test_the_descriptions_stay_after_an_incremental_build(builds):
+    """An incremental model keeps the comments written when its table was built
+    whole (macros/persist_docs.sql): the same as after the session's full build."""
+    assert builds["change_comments"] == builds["session_comments"]
+    described = [c for c in builds["change_comments"] if c[0] == "fct_indicator_value"]
+    assert len(described) > 5 and all(comment for *_, comment in described)
 
 
 @pytest.mark.e2e
