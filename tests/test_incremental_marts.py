@@ -42,6 +42,22 @@ def built_rows(path) -> dict[str, list[tuple]]:
     return mart_rows(path) | staging
 
 
+def ledgers_behind(path) -> list[str]:
+    """The incremental models whose ledger (build_state.<model>) is not landing's
+    reports as they are now: after a run, none."""
+    columns = "report_id, source_sha256, extractor_version, organization, report_year, "
+    columns += "region_code, region_name"
+    with duckdb.connect(str(path), read_only=True) as con:
+        now = con.execute(f"select {columns} from staging.stg_landing__reports order by all")
+        now = now.fetchall()
+        return [
+            model
+            for model in INCREMENTAL
+            if con.execute(f"select {columns} from build_state.{model} order by all").fetchall()
+            != now
+        ]
+
+
 def cell(code, value, line, label="row", section="requests"):
     return Cell(
         section=section,
@@ -151,13 +167,13 @@ def sequence(tmp_path_factory):
         for target, args in ((db, RUN), (full, (*RUN, "--full-refresh"))):
             run = dbt(target, *args)
             assert run.ok, (step, run.failures, run.process.stdout[-3000:])
-        out.append((step, built_rows(db), built_rows(full)))
+        out.append((step, built_rows(db), built_rows(full), ledgers_behind(db)))
     return db, out
 
 
 def test_incremental_marts_equal_a_full_refresh_after_every_step(sequence):
     _, steps = sequence
-    for step, incremental, full in steps:
+    for step, incremental, full, _ in steps:
         assert incremental.keys() == full.keys()
         intermediate = {t for t in incremental if t.startswith("staging.")}
         assert intermediate == {f"staging.{t}" for t in INCREMENTAL if t.startswith("int_")}
@@ -165,10 +181,17 @@ def test_incremental_marts_equal_a_full_refresh_after_every_step(sequence):
             assert incremental[table] == full[table], (step, table)
 
 
+def test_each_ledger_is_landing_after_every_step(sequence):
+    """An incremental run replaces the ledger rows of the reports it rebuilt and
+    leaves the others: every ledger then holds landing's reports as they are."""
+    _, steps = sequence
+    assert [(step, behind) for step, *_, behind in steps if behind] == []
+
+
 def test_each_step_changes_what_it_should(sequence):
     """The steps are not no-ops: the kept copy, the values and the findings move."""
     _, steps = sequence
-    by_step = {step: m for step, m, _ in steps}
+    by_step = {step: m for step, m, *_ in steps}
     values = {
         step: sorted((r[0], r[1], r[3]) for r in m["fct_indicator_value"] if r[1] == "a_withdrawn")
         for step, m in by_step.items()

@@ -63,7 +63,9 @@ In a model:
 {%- endmacro %}
 
 
-{# The ids of the reports whose rows this run rebuilds, as a query. #}
+{# The ids of the reports whose rows this run rebuilds, as a query. The few
+   changed reports and their keys are computed first (materialized), so the
+   joins start from them and not from every report's keys. #}
 {% macro _reports_to_rebuild() -%}
     with
 
@@ -75,7 +77,7 @@ In a model:
         select {{ _ledger_columns() }} from {{ reports_ledger() }}
     ),
 
-    changed as (
+    changed as materialized (
         (select * from now except select * from built)
         union all
         (select * from built except select * from now)
@@ -97,7 +99,7 @@ In a model:
         select 'region_name', region_name from changed
     ),
 
-    near as (
+    near as materialized (
         select now_keys.report_id
         from now_keys
         inner join changed_keys
@@ -105,7 +107,7 @@ In a model:
             and now_keys.key = changed_keys.key
     ),
 
-    near_keys as (
+    near_keys as materialized (
         select distinct now_keys.kind, now_keys.key
         from now_keys
         inner join near
@@ -165,8 +167,16 @@ In a model:
 {%- endmacro %}
 
 
+{# The ledger is landing's reports as this run built them. Only the rows of the
+   reports rebuilt can differ from the last run's (every report whose row
+   differs is rebuilt), so an incremental run replaces those rows alone. #}
 {% macro record_reports_built() -%}
-    {%- if execute -%}
+    {%- if execute and is_incremental() and _has_ledger() -%}
+        delete from {{ reports_ledger() }} where {{ _in_rebuilt('report_id', this) }};
+        insert into {{ reports_ledger() }}
+        select {{ _ledger_columns() }} from {{ ref('stg_landing__reports') }}
+        where {{ _in_rebuilt('report_id', this) }}
+    {%- elif execute -%}
         create or replace table {{ reports_ledger() }} as
         select {{ _ledger_columns() }} from {{ ref('stg_landing__reports') }}
     {%- endif -%}
