@@ -4,7 +4,6 @@ the resources every one of them is configured by (orchestration/settings.py)."""
 import warnings
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from orchestration.assets import extraction_partitions
 from orchestration.assets.checks import consistency_findings_by_rule
@@ -14,6 +13,7 @@ from orchestration.assets.ingest import landing_extraction, raw_folder, raw_repo
 from orchestration.assets.publish import published_warehouse
 from orchestration.assets.regions import administrative_divisions
 from orchestration.automation import BUILD_JOB, daily_build, raw_folder_sensor
+from orchestration.dbt_in_process import InProcessDbtCliResource
 from orchestration.lock import BuildLock
 from orchestration.project import DBT_EXECUTABLE, dbt_project
 from orchestration.settings import Settings
@@ -59,7 +59,7 @@ def _definitions(settings: Settings) -> dg.Definitions:
         schedules=[daily_build(settings)],
         resources={
             "settings": settings,
-            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
+            "dbt": InProcessDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
             "build_lock": BuildLock(settings=settings),
         },
         executor=dg.in_process_executor,

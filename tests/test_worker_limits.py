@@ -1,11 +1,13 @@
 """What bounds an extraction worker and a build's child processes: a memory
-limit per worker, a timeout that kills the worker at the file's deadline, and
-children (workers, dbt) that end with a build killed outright.
+limit per worker, a timeout that kills the worker at the file's deadline,
+workers that end with a build killed outright, and dbt, which runs in the
+build's process, leaving nothing behind either.
 
 The extractor is a stand-in defined here (module level, so worker processes
 can import it); the kill tests run a real build in another process.
 """
 
+import fcntl
 import os
 import shutil
 import signal
@@ -14,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from orchestration.extract.model import Extraction, Identity
@@ -286,29 +289,33 @@ def test_a_killed_build_leaves_no_worker_behind(build_dirs, marks):
         build.wait()
 
 
-@pytest.mark.skipif(sys.platform != "linux", reason="PR_SET_PDEATHSIG is Linux's")
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
 def test_a_killed_build_leaves_no_dbt_writing_outside_the_lock(build_dirs):
+    """dbt runs in the build's own process (orchestration/dbt_in_process.py):
+    killed with it, it leaves nothing holding the build database or its lock."""
     raw, warehouse = build_dirs
     cli = str(Path(sys.executable).parent / "disclosure")
     build = start_build([cli, "build", "--raw", str(raw), "--warehouse", str(warehouse)])
-    lock = warehouse.parent / "build" / "disclosure.duckdb.lock"
+    build_db = warehouse.parent / "build" / "disclosure.duckdb"
+    lock = build_db.with_name(build_db.name + ".lock")
+    log = build_db.parent / "dbt-target" / "dbt.log"
 
-    def dbt() -> int | None:
-        for pid in descendants(build.pid):
+    def open_files() -> set[str]:
+        found = set()
+        for fd in Path(f"/proc/{build.pid}/fd").iterdir():
             try:
-                cmd = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if any(part.endswith(b"dbt") for part in cmd) and b"build" in cmd:
-                return pid
-        return None
+                found.add(os.readlink(fd))
+            except OSError:  # closed meanwhile
+                pass
+        return found
 
     try:
-        pid = wait_until(dbt, 180, "dbt to start")
-        files = {os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()}
+        wait_until(lambda: log.exists() and " START " in log.read_text(), 180, "a dbt node")
+        assert str(build_db) in open_files()  # dbt writes it from the build's process
         kill_and_expect_no_survivors(build)
-        # dbt holds the build lock itself: it is not released before dbt ends.
-        assert str(lock) in files
+        with open(lock, "a+") as f:  # free at once
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        duckdb.connect(str(build_db)).close()  # and no process holds the database
     finally:
         build.kill()
         build.wait()

@@ -1,12 +1,8 @@
 """The dbt project's seeds, models and tests as Dagster assets and checks."""
 
-import functools
 import graphlib
 import json
-import os
-import subprocess
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from typing import Any
 
 import dagster as dg
@@ -16,12 +12,11 @@ from dagster_dbt import (
     DbtCliResource,
     dbt_assets,
 )
-from dagster_dbt.core import dbt_cli_invocation
 
 from orchestration import code_version, docs, incremental, progress
-from orchestration.children import die_with_parent
+from orchestration.dbt_in_process import DbtInProcess
 from orchestration.ingest.landing import drop_stale_relations
-from orchestration.lock import BuildLock, held_lock_fds
+from orchestration.lock import BuildLock
 from orchestration.project import dbt_project
 from orchestration.settings import Settings
 
@@ -42,41 +37,9 @@ class DisclosureDbtTranslator(DagsterDbtTranslator):
         return super().get_group_name(dbt_resource_props)
 
 
-class _BoundSubprocess:
-    """The subprocess module, but Popen starts a child that dies with this
-    process (orchestration.children) and holds this process's locks until it
-    ends (orchestration.lock)."""
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(subprocess, name)
-
-    @staticmethod
-    def Popen(*args, **kwargs) -> subprocess.Popen:  # noqa: N802 - subprocess's name
-        return subprocess.Popen(
-            *args,
-            preexec_fn=functools.partial(die_with_parent, os.getpid()),
-            pass_fds=held_lock_fds(),
-            **kwargs,
-        )
-
-
-@contextmanager
-def _dbt_bound_to_build() -> Iterator[None]:
-    """dagster-dbt starts dbt with subprocess.Popen and takes no options for
-    it: while a command starts, its module sees _BoundSubprocess instead. A
-    build killed outright then leaves no dbt writing the build database
-    outside the lock."""
-    real = dbt_cli_invocation.subprocess
-    dbt_cli_invocation.subprocess = _BoundSubprocess()
-    try:
-        yield
-    finally:
-        dbt_cli_invocation.subprocess = real
-
-
-def _wait_for(process: subprocess.Popen) -> None:
+def _wait_for(process: DbtInProcess) -> None:
     """Never leave the step (and the build's lock) while dbt still runs: the
-    stream ended early (a failure, the run stopped) kills it."""
+    stream ended early (a failure, the run stopped) stops it."""
     if process.poll() is None:
         process.kill()
     process.wait()
@@ -130,10 +93,9 @@ def disclosure_dbt_models(
     progress.emit("stage", name="dbt", total=len(context.selected_asset_keys) + len(checks))
     # profiles.yml reads the build database from --vars.
     args = ["build", *build_args]
-    with _dbt_bound_to_build():
-        # One target folder next to the build database, reused run after run
-        # (dagster-dbt's default is a new folder under dbt_project/target each time).
-        invocation = dbt.cli(args, context=context, target_path=settings.dbt_target_dir)
+    # One target folder next to the build database, reused run after run
+    # (dagster-dbt's default is a new folder under dbt_project/target each time).
+    invocation = dbt.cli(args, context=context, target_path=settings.dbt_target_dir)
     events, failure = [], None
     try:
         for event in invocation.stream():
@@ -156,7 +118,8 @@ def disclosure_dbt_models(
                 progress.emit("dbt", name=name)
         events = _upstream_first(context, ahead + events)
     # Row counts and column types are read once dbt has ended: while it runs, it
-    # holds the build database (DuckDB: one writing process per file).
+    # holds the build database (DuckDB: one writer per file, and no second
+    # connection in this process with another configuration).
     yield from _with_table_metadata(context, settings, events)
     if failure is not None:
         raise failure
