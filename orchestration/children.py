@@ -1,8 +1,7 @@
 """Child processes that end with the build that started them.
 
 A build killed outright (kill -9, the OOM killer) runs no cleanup: its
-extraction workers would wait for work forever, and dbt would go on writing
-the build database after the lock guarding it is gone. On Linux each child
+extraction workers would wait for work forever. On Linux each child
 asks the kernel to SIGKILL it when its parent ends (PR_SET_PDEATHSIG); "its
 parent" is the thread that started it, so a build starts its children from a
 thread that outlives them. Kept free of heavy imports: the workers import it.

@@ -7,9 +7,9 @@ CLI, the UI, the sensor or the schedule) holds an exclusive lock on
 `build_lock` resource; a second run fails at once with a message naming the
 holder instead of failing half-way with a DuckDB lock error. The lock is an
 flock: the system drops it when its process ends, so a killed build never
-leaves it behind. A child process that writes the build database (dbt) is
-given the lock's file descriptor (`held_lock_fds`), so the lock lasts until
-the child has ended too, even when the build is killed first.
+leaves it behind. dbt runs in the build's own process
+(orchestration/dbt_in_process.py) and its step ends only once dbt has, so
+nothing writes the build database after the lock is gone.
 """
 
 from __future__ import annotations
@@ -28,16 +28,6 @@ from orchestration.settings import Settings
 
 class BuildLocked(RuntimeError):
     """Another process is building into the same build database."""
-
-
-_held: set[int] = set()  # file descriptors of the locks this process holds
-
-
-def held_lock_fds() -> tuple[int, ...]:
-    """The locks this process holds, for a child to inherit (subprocess's
-    pass_fds): an flock belongs to the open file, so it is released only when
-    the last process holding the descriptor ends or unlocks it."""
-    return tuple(sorted(_held))
 
 
 @contextmanager
@@ -59,10 +49,8 @@ def build_lock(path: Path) -> Iterator[None]:
             f.truncate()
             f.write(f"pid {os.getpid()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
             f.flush()
-            _held.add(f.fileno())
             yield
         finally:
-            _held.discard(f.fileno())
             f.seek(0)
             f.truncate()
             fcntl.flock(f, fcntl.LOCK_UN)
