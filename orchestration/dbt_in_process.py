@@ -304,3 +304,10 @@ class InProcessDbtCliResource(DbtCliResource):
     def _cli_version(self) -> version.Version:
         # The dbt that runs is this process's dbt-core, not `dbt --version` in a child.
         return DBT_PYTHON_VERSION
+
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
+        # dagster-dbt's own handle on the database, for fetch_column_metadata and
+        # fetch_row_counts (the asset reads both itself once dbt has ended): in
+        # this process it would share dbt-duckdb's one DuckDB environment with
+        # the command, and opening it would close the command's connection.
+        return None
