@@ -1,7 +1,7 @@
 """The dbt warehouse at national scale: `dbt build` over synthetic landing tables.
 
     python -m bench.warehouse_scale [--sizes 1000,100000] [--seed 0]
-        [--steps generate,full,noop,add_one,change_one] [--full-refresh]
+        [--steps generate,full,noop,add_one,change_one] [--full-refresh] [--in-process]
         [--project REV|worktree] [--memory-mb MB] [--label TEXT]
         [--workdir DIR] [--out bench/warehouse_scale.json]
 
@@ -22,7 +22,10 @@ Each step runs in a child process timed by wall clock, with its peak RSS
 one process), the 1-minute load average before and after, the database file's
 size after it, and for dbt the per-node timings of run_results.json (the 15
 slowest) and the row counts of the marts. --full-refresh passes
---full-refresh to every dbt build.
+--full-refresh to every dbt build. --in-process runs each dbt command as the
+dbt asset does (bench/dbt_step.py: in a process that first imports the Dagster
+definitions, as a run's process has before its dbt step); the step's entry
+then also has the dbt command's own seconds.
 
 dbt runs on a copy of the dbt project (`--project REV`: as committed at the
 git revision REV, HEAD by default; `worktree`: the files as they are now) with
@@ -143,9 +146,14 @@ def dbt_vars(db: Path, memory_mb: int | None) -> dict:
     return found
 
 
-def dbt_command(project: Path, dbt_vars: dict, work: Path, extra: list[str]) -> list[str]:
+def dbt_command(
+    project: Path, dbt_vars: dict, work: Path, extra: list[str], in_process: bool = False
+) -> list[str]:
+    """The dbt CLI's command, or with `in_process` the same arguments run as the dbt
+    asset runs them (bench/dbt_step.py)."""
+    runner = [PYTHON, "-m", "bench.dbt_step"] if in_process else [DBT_EXECUTABLE]
     return [
-        DBT_EXECUTABLE,
+        *runner,
         "build",
         *extra,
         "--vars",
@@ -274,10 +282,15 @@ def run_step(step: str, n: int, a, work: Path, project: Path, db: Path) -> dict:
     step_vars = dbt_vars(db, a.memory_mb)
     if incremental:
         step_vars |= WHOLE_PROJECT_VARS  # tests on the rows rebuilt, as `disclosure build`
-    cmd = dbt_command(project, step_vars, work, extra)
+    cmd = dbt_command(project, step_vars, work, extra, a.in_process)
     (target / "run_results.json").unlink(missing_ok=True)
     run = timed(cmd, work / f"{step}_dbt.log", env=dbt_env())
-    run["command"] = " ".join(cmd[: 2 + len(extra)])
+    runner = 3 if a.in_process else 1
+    run["command"] = " ".join(cmd[: runner + 1 + len(extra)])
+    if a.in_process and not run["exit"]:
+        # The dbt command's own seconds, after the imports the run's process made.
+        log = Path(run["log"]).read_text(encoding="utf-8", errors="replace")
+        run["in_process"] = json.loads(log.strip().splitlines()[-1])
     run["vars"] = step_vars
     run.update(node_results(target))
     if run["exit"]:
@@ -310,6 +323,7 @@ def run_size(n: int, a, project: Path, save, earlier: dict | None) -> dict:
         "code": code_state(),
         "dbt_project": a.project_info,
         "full_refresh": a.full_refresh,
+        "in_process": a.in_process,
         "steps": {},
     }
     if earlier and "generate" not in a.steps:
@@ -341,6 +355,8 @@ def summary_line(step: str, r: dict) -> str:
     if "dbt" in r:
         d = r["dbt"]
         parts.append(f"dbt {d['seconds']}s, {d['max_rss_mib']} MiB, exit {d['exit']}")
+        if "in_process" in d:
+            parts.append(f"(the dbt command in the process: {d['in_process']['dbt_seconds']}s)")
     parts.append(f"db {r['db_mib']} MiB")
     return " ".join(parts)
 
@@ -414,6 +430,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--threads", type=int, default=0, help="dbt --threads (default: the profile's)")
     ap.add_argument("--project", default="HEAD", help="a git revision, or worktree")
+    ap.add_argument(
+        "--in-process",
+        action="store_true",
+        help="run dbt as the dbt asset does, in a process that imported the definitions",
+    )
     ap.add_argument(
         "--memory-mb",
         type=int,
