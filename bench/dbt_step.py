@@ -17,9 +17,8 @@ from pathlib import Path
 
 def main(args: list[str]) -> int:
     t0 = time.perf_counter()
-    from orchestration.dbt_in_process import DbtInProcess
-
     import orchestration.definitions  # noqa: F401 - what a run's process imports first
+    from orchestration.dbt_in_process import DbtInProcess
     from orchestration.project import DBT_EXECUTABLE
 
     t1 = time.perf_counter()
