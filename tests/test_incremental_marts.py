@@ -33,6 +33,7 @@ INCREMENTAL = (
     "int_indicator_values__ranked",
     "int_reports__deduplicated",
     "int_reports__value_differences",
+    "region_year_indicator",
 )
 
 

@@ -1,5 +1,10 @@
 -- One series per region: the concepts of seeds/concepts.csv computed from each
--- region's own report of each year, whatever template it used.
+-- region's own report of each year, whatever template it used. Incremental by
+-- report: a region-year's rows are its report's, and every report of the region
+-- is rebuilt with one that changed (its region code or name is theirs), so the
+-- report that speaks for it is chosen again among all of them.
+{{ incremental_by_report() }}
+-- depends_on: {{ ref('stg_landing__reports') }}
 with
 
 concepts as (
@@ -32,6 +37,13 @@ region_reports as (
 
 ),
 
+rebuilt_region_reports as (
+
+    select * from region_reports
+    where {{ rebuilt_only('report_id') }}
+
+),
+
 -- The table's value, else the prose figure that fills its blank cell
 -- (the warehouse holds one only where the table has no value).
 report_values as (
@@ -44,6 +56,7 @@ report_values as (
 
     from {{ ref('int_indicator_values__kept') }}
     where applicant_type = 'total'
+        and {{ rebuilt_only('report_id') }}
     qualify
         row_number() over (
             partition by report_id, indicator_code
@@ -68,7 +81,7 @@ computed as (
         sum(report_values.value) as value_sum,
         bool_or(report_values.value_source = 'narrative') as uses_narrative
 
-    from region_reports
+    from rebuilt_region_reports as region_reports
     inner join concepts
         on region_reports.template = concepts.template
     left join report_values
