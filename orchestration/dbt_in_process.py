@@ -46,6 +46,8 @@ from dbt_common.events.base_types import EventMsg, msg_from_base_event
 from dbt_common.events.event_manager_client import cleanup_event_logger
 from packaging import version
 
+from orchestration.settings import process_environment
+
 # dbt's state is the process's: one command at a time.
 _ONE_AT_A_TIME = threading.Lock()
 # What the exit code of the CLI is for a dbtRunnerResult (dbt.cli.exceptions).
@@ -121,7 +123,7 @@ class DbtInProcess:
     def _run(self) -> None:
         code = ERROR
         try:
-            with _ONE_AT_A_TIME, _applied(self._env), _console_to(self.stdout):
+            with _ONE_AT_A_TIME, process_environment(self._env), _console_to(self.stdout):
                 code = self._invoke()
         except BaseException as e:  # a stop that came as dbt returned, or a failure here
             self._error(e)
@@ -222,28 +224,6 @@ def _environment(env: Mapping[str, str], cwd: Path) -> dict[str, str]:
     if (cwd / "profiles.yml").exists():
         env.setdefault("DBT_PROFILES_DIR", str(cwd))
     return env
-
-
-@contextmanager
-def _applied(env: Mapping[str, str]) -> Iterator[None]:
-    """os.environ is `env` for the block (dbt reads DBT_* variables and the
-    profile's env_var() from it), then as it was: only the variables that
-    differ change, since the other threads see them too."""
-    old = dict(os.environ)
-    changed = {k for k in env if old.get(k) != env[k]} | (old.keys() - env.keys())
-    for k in changed:
-        if k in env:
-            os.environ[k] = env[k]
-        else:
-            del os.environ[k]
-    try:
-        yield
-    finally:
-        for k in changed:
-            if k in old:
-                os.environ[k] = old[k]
-            else:
-                os.environ.pop(k, None)
 
 
 @contextmanager

@@ -59,7 +59,8 @@ under the same name for the staging views to resolve.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +119,30 @@ def storage_version(con: duckdb.DuckDBPyConnection) -> str:
         "select tags from duckdb_databases() where database_name = current_database()"
     ).fetchone()[0]
     return tags.get("storage_version", "")
+
+
+@contextmanager
+def process_environment(env: Mapping[str, str]) -> Iterator[None]:
+    """os.environ is `env` for the block, then as it was: the one place the
+    package writes the environment, for dbt run in this process
+    (orchestration/dbt_in_process.py), which reads its DBT_* variables and
+    the profile's env_var() from os.environ, as a child's environment. Only
+    the variables that differ change, since the other threads see them too."""
+    old = dict(os.environ)
+    changed = {k for k in env if old.get(k) != env[k]} | (old.keys() - env.keys())
+    for k in changed:
+        if k in env:
+            os.environ[k] = env[k]
+        else:
+            del os.environ[k]
+    try:
+        yield
+    finally:
+        for k in changed:
+            if k in old:
+                os.environ[k] = old[k]
+            else:
+                os.environ.pop(k, None)
 
 
 def _path(value: str | None, default: Path) -> str:

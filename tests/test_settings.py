@@ -35,8 +35,35 @@ def test_only_the_settings_module_reads_the_environment():
     assert all(r.startswith("orchestration/settings.py:") for r in readers), readers
 
 
-def test_nothing_in_the_package_writes_the_environment():
-    assert _sources_matching(r"os\.environ\[[^]]+\]\s*=|os\.environ\.(update|pop|setdefault)") == []
+def test_only_process_environment_writes_the_environment():
+    """dbt run in the build's process reads its environment from os.environ:
+    settings.process_environment sets it for the command and puts it back."""
+    import inspect
+
+    from orchestration import settings
+
+    writers = _sources_matching(
+        r"os\.environ\[[^]]+\]\s*=|os\.environ\.(update|pop|setdefault)|del os\.environ"
+    )
+    lines, first = inspect.getsourcelines(settings.process_environment)
+    inside = {f"orchestration/settings.py:{n}" for n in range(first, first + len(lines))}
+    assert writers and set(writers) <= inside, writers
+
+
+def test_process_environment_puts_the_environment_back(monkeypatch):
+    import os
+
+    from orchestration.settings import process_environment
+
+    monkeypatch.setenv("DISCLOSURE_TEST_KEPT", "1")
+    monkeypatch.setenv("DISCLOSURE_TEST_DROPPED", "1")
+    before = dict(os.environ)
+    env = {k: v for k, v in before.items() if k != "DISCLOSURE_TEST_DROPPED"}
+    with process_environment({**env, "DISCLOSURE_TEST_KEPT": "2", "DBT_TEST_ADDED": "3"}):
+        assert os.environ["DISCLOSURE_TEST_KEPT"] == "2"
+        assert os.environ["DBT_TEST_ADDED"] == "3"
+        assert "DISCLOSURE_TEST_DROPPED" not in os.environ
+    assert dict(os.environ) == before
 
 
 def test_only_the_settings_module_opens_duckdb():
