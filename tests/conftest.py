@@ -107,6 +107,24 @@ def built_warehouse_dirs(built_warehouse_run):
     return built_warehouse_run[:2]
 
 
+@pytest.fixture(scope="module")
+def session_copy(built_warehouse_dirs, tmp_path_factory):
+    """A copy of the session build's raw folder and extraction cache in a new
+    folder named `name`: (that folder, its raw folder, its cache), to build
+    again without parsing."""
+    session_raw, session_warehouse = built_warehouse_dirs
+
+    def copy(name: str) -> tuple[Path, Path, Path]:
+        root = tmp_path_factory.mktemp(name)
+        shutil.copytree(session_raw, root / "raw")
+        cache = root / "cache" / "extractions.duckdb"
+        cache.parent.mkdir()
+        shutil.copyfile(session_warehouse.parent / "cache" / "extractions.duckdb", cache)
+        return root, root / "raw", cache
+
+    return copy
+
+
 @pytest.fixture(scope="session")
 def built_warehouse(built_warehouse_dirs) -> Path:
     """Path of a published warehouse built by the whole job from a copy of raw/."""

@@ -5,7 +5,6 @@ a stop end the command as they end the CLI, and dbt leaves the build database
 free for the next connection."""
 
 import json
-import shutil
 import signal
 import subprocess
 from pathlib import Path
@@ -85,18 +84,13 @@ def test_a_stopped_command_ends_as_the_cli_on_sigint(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def runs(built_warehouse_dirs, settings_env, tmp_path_factory):
+def runs(built_warehouse_dirs, session_copy, settings_env):
     """The session's raw folder and extraction cache built three times in this
     process: in-process dbt twice (a full build, then an incremental one),
     then the incremental build again with dagster-dbt's own resource, dbt as
     a child process. Commands started in this process are recorded."""
-    session_raw, session_warehouse = built_warehouse_dirs
-    root = tmp_path_factory.mktemp("in_process")
-    raw = root / "raw"
-    shutil.copytree(session_raw, raw)
-    cache = root / "cache" / "extractions.duckdb"
-    cache.parent.mkdir()
-    shutil.copyfile(session_warehouse.parent / "cache" / "extractions.duckdb", cache)
+    session_warehouse = built_warehouse_dirs[1]
+    root, raw, cache = session_copy("in_process")
     warehouse = root / "warehouse" / "disclosure.duckdb"
     out = {"session": mart_rows(session_warehouse), "commands": {}}
     real_popen = subprocess.Popen

@@ -6,7 +6,6 @@ rebuilt incrementally, equal those of a full refresh."""
 
 import json
 import re
-import shutil
 import stat
 
 import duckdb
@@ -67,17 +66,12 @@ def edit_one_value(raw, warehouse) -> tuple[str, float, float]:
 
 
 @pytest.fixture(scope="module")
-def builds(built_warehouse_dirs, settings_env, tmp_path_factory):
+def builds(built_warehouse_dirs, session_copy, settings_env):
     """A copy of the session's raw folder and extraction cache, built three
     ways: as it is (the session build had already parsed every content), then
     with one value changed in CHANGED and DELETED removed."""
-    session_raw, session_warehouse = built_warehouse_dirs
-    root = tmp_path_factory.mktemp("incremental")
-    raw = root / "raw"
-    shutil.copytree(session_raw, raw)
-    cache = root / "cache" / "extractions.duckdb"
-    cache.parent.mkdir()
-    shutil.copyfile(session_warehouse.parent / "cache" / "extractions.duckdb", cache)
+    session_warehouse = built_warehouse_dirs[1]
+    root, raw, cache = session_copy("incremental")
     warehouse = root / "warehouse" / "disclosure.duckdb"
     out = {"raw": raw, "warehouse": warehouse, "session": mart_rows(session_warehouse)}
     out["session_comments"] = comments(session_warehouse)
