@@ -37,12 +37,7 @@ def built_with(settings: Settings) -> tuple[str, str | None] | None:
     if not settings.build_db.exists():
         return None
     with settings.connect(read_only=True) as con:
-        found = con.execute(
-            "select 1 from duckdb_tables() where database_name = current_database() "
-            "and schema_name = ? and table_name = 'dbt_project'",
-            [SCHEMA],
-        ).fetchone()
-        if not found:
+        if not _has_table(con, SCHEMA, "dbt_project"):
             return None
         cursor = con.execute(f"select * from {RECORD}")
         record = dict(zip([c[0] for c in cursor.description], cursor.fetchone(), strict=True))
@@ -53,17 +48,23 @@ def built_with(settings: Settings) -> tuple[str, str | None] | None:
 # package's GB/T 2260 list) as well as from the reports; the incremental marts
 # that copy them (region_year_indicator) are rebuilt whole when the list changed.
 def _divisions(con) -> str | None:
-    found = con.execute(
-        "select 1 from duckdb_tables() where database_name = current_database() "
-        "and schema_name = ? and table_name = 'divisions'",
-        [LANDING_SCHEMA],
-    ).fetchone()
-    if not found:
+    if not _has_table(con, LANDING_SCHEMA, "divisions"):
         return None
     return con.execute(
         "select md5(string_agg(d::varchar, chr(10) order by d::varchar)) "
         f"from {LANDING_SCHEMA}.divisions as d"
     ).fetchone()[0]
+
+
+def _has_table(con, schema: str, table: str) -> bool:
+    return (
+        con.execute(
+            "select 1 from duckdb_tables() where database_name = current_database() "
+            "and schema_name = ? and table_name = ?",
+            [schema, table],
+        ).fetchone()
+        is not None
+    )
 
 
 def full_refresh_reason(settings: Settings) -> str | None:
